@@ -1,0 +1,34 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The pipeline, one target per stage, data flowing one way:
+//   RulecDiagnostics ← RulecSyntax ← RulecSemantics (+ RulecSchema) ← backends ← RulecDriver ← rulec
+// Heavy dependencies (database clients) stay out of the core so most tests build fast.
+let package = Package(
+    name: "rulec",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "rulec", targets: ["rulec"]),
+        .library(name: "RulecDriver", targets: ["RulecDriver"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "RulecDiagnostics"),
+        .target(name: "RulecSyntax", dependencies: ["RulecDiagnostics"]),
+        .target(name: "RulecSchema", dependencies: ["RulecDiagnostics", "Yams"]),
+        .target(name: "RulecSemantics", dependencies: ["RulecDiagnostics", "RulecSyntax", "RulecSchema"]),
+        .target(name: "RulecDriver", dependencies: ["RulecDiagnostics", "RulecSyntax", "RulecSchema", "RulecSemantics"]),
+        .executableTarget(name: "rulec", dependencies: [
+            "RulecDriver",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "RulecSyntaxTests", dependencies: ["RulecSyntax", "RulecDiagnostics"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "RulecSchemaTests", dependencies: ["RulecSchema"]),
+        .testTarget(name: "RulecSemanticsTests", dependencies: ["RulecSemantics", "RulecSyntax", "RulecSchema"]),
+        .testTarget(name: "RulecDriverTests", dependencies: ["RulecDriver"]),
+    ]
+)

@@ -1,0 +1,141 @@
+/// Renders diagnostics for people (rustc's layout) or tools (one JSON object per line).
+public struct DiagnosticRenderer: Sendable {
+    public enum Format: String, Sendable, CaseIterable { case text, json }
+
+    public var format: Format
+    /// ANSI colour; the CLI turns it on only for a TTY without `NO_COLOR`.
+    public var color: Bool
+
+    public init(format: Format = .text, color: Bool = false) {
+        self.format = format
+        self.color = color
+    }
+
+    public func render(_ diagnostics: [Diagnostic], sources: SourceManager) -> String {
+        var out = ""
+        for d in diagnostics {
+            switch format {
+            case .text: out += renderText(d, sources: sources)
+            case .json: out += renderJSON(d, sources: sources) + "\n"
+            }
+        }
+        return out
+    }
+
+    /// The human form:
+    /// ```
+    /// error[R1003]: unterminated string
+    ///   --> rules/a.crmrule:3:12
+    ///    |
+    ///  3 |   then notify message: "hi
+    ///    |                        ^^^ the string starts here
+    ///    = help: close it with `"`
+    /// ```
+    public func renderText(_ d: Diagnostic, sources: SourceManager) -> String {
+        var out = paint(d.severity.rawValue + "[\(d.code.id)]", severityColor(d.severity)) + paint(": " + d.message, bold) + "\n"
+        if let r = d.range, r.file < sources.files.count {
+            let file = sources[r.file]
+            let (line, col) = file.lineAndColumn(of: r.start)
+            let (endLine, endCol) = file.lineAndColumn(of: r.end)
+            let gutter = String(repeating: " ", count: String(max(line, endLine)).count)
+            out += "\(gutter)\(paint("-->", blue)) \(file.path):\(line):\(col)\n"
+            out += "\(gutter) \(paint("|", blue))\n"
+            out += snippet(file: file, line: line, col: col, endLine: endLine, endCol: endCol, gutter: gutter,
+                           marker: "^", label: nil, color: severityColor(d.severity))
+            for label in d.labels where label.range.file < sources.files.count {
+                let lf = sources[label.range.file]
+                let (l, c) = lf.lineAndColumn(of: label.range.start)
+                let (el, ec) = lf.lineAndColumn(of: label.range.end)
+                if label.range.file != r.file {
+                    out += "\(gutter)\(paint("::>", blue)) \(lf.path):\(l):\(c)\n"
+                }
+                out += snippet(file: lf, line: l, col: c, endLine: el, endCol: ec, gutter: gutter,
+                               marker: "-", label: label.message, color: blue)
+            }
+            for note in d.notes { out += "\(gutter) \(paint("=", blue)) note: \(note)\n" }
+            if let help = d.help { out += "\(gutter) \(paint("=", blue)) help: \(help)\n" }
+        } else {
+            for note in d.notes { out += "  = note: \(note)\n" }
+            if let help = d.help { out += "  = help: \(help)\n" }
+        }
+        return out + "\n"
+    }
+
+    private func snippet(file: SourceFile, line: Int, col: Int, endLine: Int, endCol: Int, gutter: String,
+                         marker: Character, label: String?, color: String) -> String {
+        let text = file.lineText(line)
+        let width: Int
+        if endLine == line {
+            width = max(1, endCol - col)
+        } else {
+            width = max(1, text.count - col + 1)
+        }
+        let lineNo = String(line).leftPadded(to: gutter.count)
+        var out = "\(paint(lineNo + " |", blue)) \(text)\n"
+        // Keep tabs in the padding so the caret lines up under the same character.
+        let padding = String(text.prefix(max(0, col - 1)).map { $0 == "\t" ? "\t" : " " })
+        let underline = padding + String(repeating: marker, count: width)
+        out += "\(gutter) \(paint("|", blue)) \(paint(underline + (label.map { " " + $0 } ?? ""), color))\n"
+        return out
+    }
+
+    /// One JSON object with the fields tools need; keys in a fixed order for stable output.
+    public func renderJSON(_ d: Diagnostic, sources: SourceManager) -> String {
+        var fields: [(String, String)] = [
+            ("code", jsonString(d.code.id)),
+            ("severity", jsonString(d.severity.rawValue)),
+        ]
+        if let r = d.range, r.file < sources.files.count {
+            let f = sources[r.file]
+            let (l, c) = f.lineAndColumn(of: r.start)
+            let (el, ec) = f.lineAndColumn(of: r.end)
+            fields += [("file", jsonString(f.path)), ("line", "\(l)"), ("column", "\(c)"),
+                       ("end_line", "\(el)"), ("end_column", "\(ec)")]
+        } else {
+            fields += [("file", "null"), ("line", "null"), ("column", "null"), ("end_line", "null"), ("end_column", "null")]
+        }
+        fields.append(("message", jsonString(d.message)))
+        fields.append(("help", d.help.map(jsonString) ?? "null"))
+        if !d.notes.isEmpty { fields.append(("notes", "[" + d.notes.map(jsonString).joined(separator: ",") + "]")) }
+        return "{" + fields.map { "\(jsonString($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    private var bold: String { "\u{1B}[1m" }
+    private var blue: String { "\u{1B}[1;34m" }
+    private func severityColor(_ s: Severity) -> String {
+        switch s {
+        case .error: return "\u{1B}[1;31m"
+        case .warning: return "\u{1B}[1;33m"
+        case .note: return "\u{1B}[1;36m"
+        }
+    }
+    private func paint(_ s: String, _ code: String) -> String {
+        color ? code + s + "\u{1B}[0m" : s
+    }
+}
+
+/// JSON string escaping shared by every JSON writer of the project.
+public func jsonString(_ s: String) -> String {
+    var out = "\""
+    out.reserveCapacity(s.utf8.count + 2)
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20:
+            let hex = String(scalar.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
+
+extension String {
+    fileprivate func leftPadded(to n: Int) -> String {
+        count >= n ? self : String(repeating: " ", count: n - count) + self
+    }
+}
