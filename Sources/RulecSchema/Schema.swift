@@ -1,3 +1,4 @@
+import Foundation
 import RulecDiagnostics
 
 /// The CRM schema that rules are checked against: entities (tables), their fields and relations,
