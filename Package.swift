@@ -25,8 +25,9 @@ let package = Package(
             "RulecDriver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "RulecSyntaxTests", dependencies: ["RulecSyntax", "RulecDiagnostics"],
-                    resources: [.copy("Fixtures")]),
+        // Benchmarks print figures; they are never timed assertions (release build: scripts/bench-*.sh).
+        .executableTarget(name: "rulec-bench", dependencies: ["RulecDriver"]),
+        .testTarget(name: "RulecSyntaxTests", dependencies: ["RulecSyntax", "RulecDiagnostics"]),
         .testTarget(name: "RulecSchemaTests", dependencies: ["RulecSchema"]),
         .testTarget(name: "RulecSemanticsTests", dependencies: ["RulecSemantics", "RulecSyntax", "RulecSchema"]),
         .testTarget(name: "RulecDriverTests", dependencies: ["RulecDriver"]),
