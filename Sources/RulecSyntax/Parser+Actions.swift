@@ -84,7 +84,8 @@ extension Parser {
         return Action(kind: .update(target: target, assignments: assignments), range: range(start, previous.range.end))
     }
 
-    /// Grammar: external_action = IDENT [ argument { "," argument } ] [ "delay" duration ] ;
+    /// Grammar: external_action = IDENT [ argument { "," argument } ] [ delay ] ;
+    /// Grammar: delay = "delay" window ;
     func parseExternalAction() -> Action? {
         trace("external_action")
         let t = advance()

@@ -270,7 +270,7 @@ extension Parser {
         }
     }
 
-    /// Grammar: list = "[" [ expression { "," expression } ] "]" ;
+    /// Grammar: list = "[" [ expression { "," expression } [ "," ] ] "]" ;
     func parseList() -> Expr {
         trace("list")
         let open = advance()

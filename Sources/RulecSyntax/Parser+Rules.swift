@@ -186,7 +186,7 @@ extension Parser {
         return .named(Identifier("", range(previous.range.end, previous.range.end)))
     }
 
-    /// Grammar: literal = [ "-" ] NUMBER | duration | STRING | "true" | "false" | "null" | IDENT | "[" [ literal { "," literal } ] "]" ;
+    /// Grammar: literal = [ "-" ] NUMBER | duration | STRING | "true" | "false" | "null" | IDENT | "[" [ literal { "," literal } [ "," ] ] "]" ;
     func parseLiteral() -> Expr {
         trace("literal")
         let e = parseUnary()
