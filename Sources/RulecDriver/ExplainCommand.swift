@@ -1,4 +1,6 @@
 import RulecDiagnostics
+import RulecSchema
+import RulecSemantics
 import RulecSyntax
 
 /// The version printed by `rulec --version`.
@@ -10,7 +12,7 @@ public struct ExplainCommand {
     public init(code: String) { self.code = code }
 
     /// Every code any phase can report.
-    public static var allCodes: [DiagnosticCode] { DiagnosticCode.syntaxCodes }
+    public static var allCodes: [DiagnosticCode] { DiagnosticCode.syntaxCodes + DiagnosticCode.schemaCodes + DiagnosticCode.semanticCodes }
 
     public func run() -> CommandOutput {
         let wanted = code.uppercased()

@@ -58,10 +58,16 @@ struct Check: ParsableCommand {
     @Argument(help: "Rule files, or directories holding .crmrule files.")
     var paths: [String]
 
+    @Option(name: .long, help: "Schema YAML file (default: the embedded CRM schema).")
+    var schema: String?
+
+    @Flag(name: .long, help: "Print the typed program.")
+    var dumpTyped = false
+
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        try finish(ParseCommand(paths: paths, renderer: diagnostics.renderer).run())
+        try finish(CheckCommand(paths: paths, schemaPath: schema, dumpTyped: dumpTyped, renderer: diagnostics.renderer).run())
     }
 }
 

@@ -1,0 +1,53 @@
+import Foundation
+import RulecDiagnostics
+import RulecSchema
+import RulecSemantics
+import RulecSyntax
+
+/// The front half of every command: read rule files and the schema, parse, check.
+/// Shared so that `check`, `test`, `compile` and `run` see one program the same way.
+public struct ProgramLoader {
+    public var paths: [String]
+    /// A schema YAML file; nil means the embedded default CRM schema.
+    public var schemaPath: String?
+
+    public init(paths: [String], schemaPath: String? = nil) {
+        self.paths = paths
+        self.schemaPath = schemaPath
+    }
+
+    /// The outcome: the checked program when there were no errors, and every diagnostic.
+    public struct Loaded {
+        public var sources: SourceManager
+        public var tree: SyntaxTree?
+        public var program: CheckedProgram?
+        public var diagnostics: [Diagnostic]
+        public var schema: Schema?
+    }
+
+    /// Loads the schema (file or default). Errors in it are diagnostics, not usage errors.
+    public static func loadSchema(path: String?, sources: SourceManager) throws(RuleSources.Problem) -> (Schema?, [Diagnostic]) {
+        guard let path else { return (Schema.defaultCRM, []) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RuleSources.Problem(description: "cannot read schema file: \(path)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return (nil, [.error(.invalidUTF8, "schema file \(path) is not valid UTF-8", at: nil)])
+        }
+        return SchemaLoader.load(yaml: text, path: path, sources: sources)
+    }
+
+    public func load() throws(RuleSources.Problem) -> Loaded {
+        let files = try RuleSources.expand(paths)
+        if files.isEmpty { throw RuleSources.Problem(description: "no .crmrule files in \(paths.joined(separator: ", "))") }
+        let sources = try RuleSources.load(files)
+        let (tree, syntaxDiagnostics) = Parser.parse(sources)
+        let (schema, schemaDiagnostics) = try ProgramLoader.loadSchema(path: schemaPath, sources: sources)
+        guard let schema else {
+            return Loaded(sources: sources, tree: tree, program: nil, diagnostics: syntaxDiagnostics + schemaDiagnostics, schema: nil)
+        }
+        let (program, checkDiagnostics) = Checker.check(tree, schema: schema, sources: sources)
+        let all = Diagnostic.sorted(syntaxDiagnostics + schemaDiagnostics + checkDiagnostics)
+        return Loaded(sources: sources, tree: tree, program: program, diagnostics: all, schema: schema)
+    }
+}

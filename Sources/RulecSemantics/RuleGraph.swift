@@ -1,0 +1,82 @@
+import RulecSchema
+
+/// Which rule's data actions can fire which rule, to refuse cycles the checker can see
+/// (LANGUAGE.md §6). Timers are not edges: they fire later, not in the cascade.
+struct RuleGraph {
+    let rules: [CheckedRule]
+    let schema: Schema
+
+    /// What a rule's data actions write: entity → fields updated (nil: rows inserted).
+    private func writes(_ r: CheckedRule) -> [(entity: String, fields: Set<String>?)] {
+        r.actions.compactMap {
+            switch $0 {
+            case .create(let e, _, _): return (e, nil)
+            case .update(let e, _, let a, _): return (e, Set(a.map(\.name)))
+            case .external: return nil
+            }
+        }
+    }
+
+    /// Whether a write can fire `s`.
+    private func fires(_ w: (entity: String, fields: Set<String>?), _ s: CheckedRule) -> Bool {
+        for t in s.triggers {
+            if case .reaches(_, _, let related) = t, related.contains(where: { $0.entity == w.entity }) { return true }
+            guard s.entity == w.entity else { continue }
+            switch (t, w.fields) {
+            case (.created, nil), (.meets, _), (.reaches, _): return true
+            case (.updated, .some): return true
+            case (.changes(let f, _, _), .some(let fields)) where fields.contains(f): return true
+            default: continue
+            }
+        }
+        return false
+    }
+
+    /// Strongly connected components that form cycles, each in rule order, sorted by first rule.
+    func cycles() -> [[CheckedRule]] {
+        let n = rules.count
+        var edges = Array(repeating: [Int](), count: n)
+        for (i, r) in rules.enumerated() {
+            for w in writes(r) {
+                for (j, s) in rules.enumerated() where fires(w, s) && !edges[i].contains(j) { edges[i].append(j) }
+            }
+        }
+        // Tarjan's algorithm, iterative so a huge program cannot overflow the stack.
+        var index = 0
+        var indices = Array(repeating: -1, count: n), low = Array(repeating: 0, count: n)
+        var onStack = Array(repeating: false, count: n)
+        var stack: [Int] = []
+        var result: [[Int]] = []
+        for root in 0..<n where indices[root] < 0 {
+            var work: [(node: Int, next: Int)] = [(root, 0)]
+            indices[root] = index; low[root] = index; index += 1
+            stack.append(root); onStack[root] = true
+            while let (v, i) = work.last {
+                if i < edges[v].count {
+                    work[work.count - 1].next += 1
+                    let w = edges[v][i]
+                    if indices[w] < 0 {
+                        indices[w] = index; low[w] = index; index += 1
+                        stack.append(w); onStack[w] = true
+                        work.append((w, 0))
+                    } else if onStack[w] {
+                        low[v] = min(low[v], indices[w])
+                    }
+                } else {
+                    work.removeLast()
+                    if let parent = work.last { low[parent.node] = min(low[parent.node], low[v]) }
+                    if low[v] == indices[v] {
+                        var component: [Int] = []
+                        while let w = stack.popLast() {
+                            onStack[w] = false
+                            component.append(w)
+                            if w == v { break }
+                        }
+                        if component.count > 1 || edges[v].contains(v) { result.append(component.sorted()) }
+                    }
+                }
+            }
+        }
+        return result.sorted { $0[0] < $1[0] }.map { $0.map { rules[$0] } }
+    }
+}
