@@ -125,17 +125,38 @@ struct RuleChecker {
             }
             guard let type = resolveType(p.type) else { continue }
             let scope = Scope(bindings: [:])
+            // Registered even when the default is wrong, so uses of the param stay quiet.
+            var param = CheckedParam(name: p.name.name, type: type, defaultValue: .null)
+            defer { params[p.name.name] = param }
             guard let value = expression(p.defaultValue, scope: scope, expected: type) else { continue }
-            guard case .literal(let v) = value.kind, isAssignable(value, to: type) else {
-                report(.error(.invalidParam, "the default of `\(p.name.name)` is \(value.type), not \(type)", at: p.defaultValue.range,
+            guard let v = constantValue(value), isAssignable(value, to: type) else {
+                report(.error(.invalidParam, "the default of `\(p.name.name)` must be a literal \(type), but this is \(value.type)", at: p.defaultValue.range,
                               help: "give a literal of type \(type)"))
                 continue
             }
-            let param = CheckedParam(name: p.name.name, type: type, defaultValue: coerce(v, to: type))
-            params[p.name.name] = param
+            param.defaultValue = coerce(v, to: type)
             out.append(param)
         }
         return out
+    }
+
+    /// The value of a constant expression: a literal, a negated number, or a list of constants.
+    func constantValue(_ e: TypedExpr) -> Value? {
+        switch e.kind {
+        case .literal(let v): return v
+        case .negate(let x):
+            switch constantValue(x) {
+            case .int(let n)?: return .int(-n)
+            case .decimal(let d)?: return .decimal(-d)
+            case .duration(let d)?: return .duration(-d)
+            default: return nil
+            }
+        case .list(let items):
+            var values: [Value] = []
+            for i in items { guard let v = constantValue(i) else { return nil }; values.append(v) }
+            return .list(values)
+        default: return nil
+        }
     }
 
     func resolveType(_ t: TypeRef) -> ExprType? {

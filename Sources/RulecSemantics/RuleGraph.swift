@@ -23,13 +23,43 @@ struct RuleGraph {
             if case .reaches(_, _, let related) = t, related.contains(where: { $0.entity == w.entity }) { return true }
             guard s.entity == w.entity else { continue }
             switch (t, w.fields) {
-            case (.created, nil), (.meets, _), (.reaches, _): return true
+            case (.created, nil), (.meets, nil), (.reaches, nil): return true
+            case (.meets(let c), .some(let fields)):
+                if !fields.isDisjoint(with: ownFields(c, of: s)) { return true }
+            case (.reaches(let v, let th, _), .some(let fields)):
+                if !fields.isDisjoint(with: ownFields(v, of: s).union(ownFields(th, of: s))) { return true }
             case (.updated, .some): return true
             case (.changes(let f, _, _), .some(let fields)) where fields.contains(f): return true
             default: continue
             }
         }
         return false
+    }
+
+    /// The columns of the rule's own row that an expression reads (a relation reads its foreign key).
+    private func ownFields(_ e: TypedExpr, of rule: CheckedRule) -> Set<String> {
+        var out = Set<String>()
+        let entity = schema.entity(named: rule.entity)
+        func walk(_ e: TypedExpr) {
+            switch e.kind {
+            case let .field(binding, relations, field) where binding == rule.entity:
+                if let first = relations.first { entity?.relation(named: first).map { out.insert($0.foreignKey) } } else { out.insert(field) }
+            case .aggregate(let a):
+                if a.ownerBinding == rule.entity {
+                    if let first = a.ownerRelations.first { entity?.relation(named: first).map { out.insert($0.foreignKey) } }
+                    else { entity.map { out.insert($0.key) } }
+                }
+                a.filter.map(walk)
+            case .call(_, let args), .list(let args): args.forEach(walk)
+            case .not(let x), .negate(let x), .isNull(let x, _), .isEmpty(let x, _): walk(x)
+            case .binary(_, let l, let r), .membership(let l, _, let r): walk(l); walk(r)
+            case .template(let parts): for case .value(let x) in parts { walk(x) }
+            case .old(let f): out.insert(f)
+            case .literal, .param, .now, .field: break
+            }
+        }
+        walk(e)
+        return out
     }
 
     /// Strongly connected components that form cycles, each in rule order, sorted by first rule.
