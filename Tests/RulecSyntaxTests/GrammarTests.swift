@@ -109,9 +109,10 @@ import Testing
             #expect(!blocks.isEmpty, "\(path) has no ```crmrule examples")
         }
         for block in blocks {
-            let name = "\(path):\(block.line)"
-            let (diagnostics, _) = GrammarFiles.parse(text: block.source, path: name)
-            #expect(diagnostics.isEmpty, "the ```crmrule block at \(name) has syntax errors:\n\(diagnostics)")
+            // Blank lines in front keep the line numbers of diagnostics those of the Markdown file.
+            let padded = String(repeating: "\n", count: block.line - 1) + block.source
+            let (diagnostics, _) = GrammarFiles.parse(text: padded, path: path)
+            #expect(diagnostics.isEmpty, "the ```crmrule block at \(path):\(block.line) has syntax errors:\n\(diagnostics)")
         }
     }
 }
@@ -172,7 +173,7 @@ enum GrammarFiles {
 
     /// The `.crmrule` files under rules/, relative to the root, sorted.
     static func ruleFiles() -> [String] {
-        let dir = root + "/rules"
+        let dir = URL(fileURLWithPath: root + "/rules").resolvingSymlinksInPath().path
         guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
         return e.compactMap { $0 as? String }.filter { $0.hasSuffix(".crmrule") }.sorted().map { "rules/" + $0 }
     }
@@ -180,7 +181,8 @@ enum GrammarFiles {
     /// docs/*.md of the repository, then the language contract.
     static func markdownFiles() -> [String] {
         let dir = root + "/docs"
-        let docs = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+        let listed = URL(fileURLWithPath: dir).resolvingSymlinksInPath().path
+        let docs = ((try? FileManager.default.contentsOfDirectory(atPath: listed)) ?? [])
             .filter { $0.hasSuffix(".md") }.sorted().map { dir + "/" + $0 }
         return docs + [languageContract]
     }
@@ -218,11 +220,14 @@ enum EBNF {
         var result: [Production] = []
         var current = ""
         func skipComment() throws {
-            // At `(*`: skip to the matching `*)` (comments do not nest).
-            i += 2
-            while i + 1 < chars.count, !(chars[i] == "*" && chars[i + 1] == ")") { i += 1 }
-            guard i + 1 < chars.count else { throw SyntaxError(description: "unterminated (* comment *)") }
-            i += 2
+            // At `(*`: skip to the matching `*)`; comments nest, as in ISO 14977.
+            var nesting = 0
+            repeat {
+                guard i + 1 < chars.count else { throw SyntaxError(description: "unterminated (* comment *)") }
+                if chars[i] == "(" && chars[i + 1] == "*" { nesting += 1; i += 2 }
+                else if chars[i] == "*" && chars[i + 1] == ")" { nesting -= 1; i += 2 }
+                else { i += 1 }
+            } while nesting > 0
         }
         while i < chars.count {
             let c = chars[i]
