@@ -20,7 +20,10 @@ let package = Package(
         .target(name: "RulecSyntax", dependencies: ["RulecDiagnostics"]),
         .target(name: "RulecSchema", dependencies: ["RulecDiagnostics", "Yams"]),
         .target(name: "RulecSemantics", dependencies: ["RulecDiagnostics", "RulecSyntax", "RulecSchema"]),
-        .target(name: "RulecDriver", dependencies: ["RulecDiagnostics", "RulecSyntax", "RulecSchema", "RulecSemantics"]),
+        .target(name: "RulecInterpreter", dependencies: ["RulecDiagnostics", "RulecSchema", "RulecSemantics"]),
+        // Scenario files (`*.test.yaml`) and event streams: parsed, run on an engine, compared.
+        .target(name: "RulecScenario", dependencies: ["RulecDiagnostics", "RulecSchema", "RulecSemantics", "RulecInterpreter", "Yams"]),
+        .target(name: "RulecDriver", dependencies: ["RulecDiagnostics", "RulecSyntax", "RulecSchema", "RulecSemantics", "RulecInterpreter", "RulecScenario"]),
         .executableTarget(name: "rulec", dependencies: [
             "RulecDriver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -30,6 +33,7 @@ let package = Package(
         .testTarget(name: "RulecSyntaxTests", dependencies: ["RulecSyntax", "RulecDiagnostics"]),
         .testTarget(name: "RulecSchemaTests", dependencies: ["RulecSchema"]),
         .testTarget(name: "RulecSemanticsTests", dependencies: ["RulecSemantics", "RulecSyntax", "RulecSchema"]),
-        .testTarget(name: "RulecDriverTests", dependencies: ["RulecDriver"]),
+        .testTarget(name: "RulecInterpreterTests", dependencies: ["RulecInterpreter", "RulecSemantics", "RulecSyntax", "RulecSchema"]),
+        .testTarget(name: "RulecDriverTests", dependencies: ["RulecDriver", "RulecScenario", "RulecInterpreter"]),
     ]
 )
