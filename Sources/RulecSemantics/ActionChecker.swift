@@ -24,6 +24,8 @@ extension RuleChecker {
         }
         var given: [String: TypedExpr] = [:]
         var seen: [String: Identifier] = [:]
+        // Parameters that an unknown argument probably meant (`bdy` for `body`): not reported missing too.
+        var misspelled = Set<String>()
         var failed = false
         for arg in arguments {
             if let first = seen[arg.key.name] {
@@ -34,6 +36,7 @@ extension RuleChecker {
             }
             seen[arg.key.name] = arg.key
             guard let param = spec.parameter(named: arg.key.name) else {
+                closestMatch(to: arg.key.name, in: spec.parameters.map(\.name)).map { _ = misspelled.insert($0) }
                 report(.error(.unknownArgument, "`\(spec.name)` has no parameter `\(arg.key.name)`", at: arg.key.range,
                               help: checker.suggestion(for: arg.key.name, among: spec.parameters.map(\.name), kind: "its parameters")
                                 ?? "its parameters are \(listOfNames(spec.parameters.map(\.name), conjunction: "and"))"))
@@ -44,7 +47,8 @@ extension RuleChecker {
             guard let value = expression(arg.value, scope: scope, expected: type) else { failed = true; continue }
             guard isAssignable(value, to: type) else {
                 var help: String?
-                if type == .phone || type == .email { help = "`\(arg.key.name)` needs \(type == .phone ? "a phone number" : "an email address"): use a \(type) field such as `\(example(of: type))`" }
+                if type == .phone || type == .email { help = "`\(arg.key.name)` needs \(type == .phone ? "a phone number" : "an email address"): use \(type == .phone ? "a" : "an") \(type) field such as `\(example(of: type))`" }
+                if type == .text { help = "to show a value as text, write it in a template: \"{\(sourceText(value))}\"" }
                 report(.error(.argumentType, "`\(spec.name)` expects \(type) for `\(arg.key.name)`, but this is \(value.type)", at: arg.value.range, help: help))
                 failed = true
                 continue
@@ -55,7 +59,7 @@ extension RuleChecker {
             }
             given[param.name] = value
         }
-        let missing = spec.parameters.filter { !$0.optional && seen[$0.name] == nil }
+        let missing = spec.parameters.filter { !$0.optional && seen[$0.name] == nil && !misspelled.contains($0.name) }
         if !missing.isEmpty {
             report(.error(.missingArgument, "`\(spec.name)` needs \(listOfNames(missing.map(\.name), conjunction: "and"))", at: name.range,
                           help: "add " + missing.map { "`\($0.name): …`" }.joined(separator: ", ")))

@@ -62,8 +62,10 @@ extension RuleChecker {
                 guard let t = expression(item, scope: scope, expected: elementExpected) else { return nil }
                 typed.append(t)
             }
+            // The items decide the element type; the expected one only resolves bare enum values, so
+            // `score in ["a", "b"]` is reported as a list of text that cannot hold an int.
             let types = typed.map(\.type).filter { $0 != .null }
-            var element = elementExpected ?? types.first ?? .null
+            var element = types.first ?? elementExpected ?? .null
             if types.contains(.decimal) && types.allSatisfy(\.isNumeric) { element = .decimal }
             for (item, t) in zip(items, typed) where !isAssignable(t, to: element) {
                 report(.error(.typeMismatch, "list items must have one type: this is \(t.type), the list holds \(element)", at: item.range))
@@ -150,13 +152,19 @@ extension RuleChecker {
         }
         if schema.entity(named: id.name) != nil {
             report(.error(.unknownName, "`\(id.name)` is not bound in rule `\(rule.name.name)`", at: id.range,
-                          help: "this rule is about `\(entity.name)`; reach other rows through its relations"))
+                          help: unboundEntityHelp(id.name)))
             return nil
         }
-        var candidates = Array(params.keys) + Array(scope.bindings.keys)
-        if case .enumeration(let n)? = expected, let en = schema.enumType(named: n) { candidates += en.values }
-        var help = checker.suggestion(for: id.name, among: candidates, kind: "names in scope")
-        if help == nil || expected?.isTextual == true || expected == nil {
+        // A field written without its row: `status` for `contact.status`.
+        let owners = scope.bindings.sorted { $0.key < $1.key }.filter { schema.entity(named: $0.value)?.field(named: id.name) != nil }
+        if !owners.isEmpty {
+            report(.error(.unknownName, "unknown name `\(id.name)`", at: id.range,
+                          help: "fields are qualified by their row: did you mean \(listOfNames(owners.map { "\($0.key).\(id.name)" }))?"))
+            return nil
+        }
+        let candidates = Array(params.keys) + scope.bindings.keys.filter { $0 != entity.name }
+        var help = closestMatch(to: id.name, in: candidates).map { "did you mean `\($0)`?" }
+        if expected == nil || expected?.isTextual == true {
             help = (help.map { $0 + " " } ?? "") + "text values are written in quotes: \"\(id.name)\""
         }
         report(.error(.unknownName, "unknown name `\(id.name)`", at: id.range, help: help))
@@ -178,7 +186,7 @@ extension RuleChecker {
             }
             if schema.entity(named: root.name) != nil {
                 report(.error(.unknownName, "`\(root.name)` is not bound in rule `\(rule.name.name)`", at: root.range,
-                              help: "this rule is about `\(entity.name)`; reach `\(root.name)` through a relation such as `\(entity.name).\(root.name)`, or alias an aggregate row"))
+                              help: unboundEntityHelp(root.name)))
             } else {
                 report(.error(.unknownEntity, "unknown entity `\(root.name)`", at: root.range,
                               help: checker.suggestion(for: root.name, among: Array(scope.bindings.keys) + schema.entities.map(\.name), kind: "entities")))
@@ -206,8 +214,9 @@ extension RuleChecker {
                     return nil
                 }
                 guard !isLast else {
-                    report(.error(.relationAsValue, "`\(rel.name)` is a row, not a value", at: step.range,
-                                  help: "name one of its fields, e.g. `….\(rel.name).id`, or use the foreign key `\(rel.foreignKey)`"))
+                    let prefix = path[0..<i].map(\.name).joined(separator: ".")
+                    report(.error(.relationAsValue, "`\(prefix).\(rel.name)` is a row, not a value", at: step.range,
+                                  help: "name one of its fields, e.g. `\(prefix).\(rel.name).id`, or use the foreign key `\(prefix).\(rel.foreignKey)`"))
                     return nil
                 }
                 relations.append(rel.name)
@@ -216,7 +225,8 @@ extension RuleChecker {
                 continue
             }
             report(.error(.unknownField, "`\(current.name)` has no field `\(step.name)`", at: step.range,
-                          help: checker.suggestion(for: step.name, among: current.fields.map(\.name) + current.relations.map(\.name), kind: "its fields")))
+                          help: checker.suggestion(for: step.name, among: current.fields.map(\.name) + current.relations.map(\.name), kind: "its fields")
+                            ?? "the fields of `\(current.name)` are \(listOfNames(current.fields.map(\.name), conjunction: "and"))"))
             return nil
         }
         report(.error(.relationAsValue, "`\(root.name)` is a row, not a value", at: root.range))
@@ -236,9 +246,16 @@ extension RuleChecker {
                               at: r, help: "use `old` only in rules whose triggers are all `updated` or `… changes`"))
                 return nil
             }
-            guard let path = args[0].path, path.count == 2, path[0].name == entity.name, let f = entity.field(named: path[1].name) else {
-                report(.error(.oldOutsideUpdate, "`old` takes a field of `\(entity.name)` itself", at: args[0].range,
-                              help: "write `old(\(entity.name).\(entity.fields.first?.name ?? "id"))`"))
+            guard let path = args[0].path, path.count == 2, path[0].name == entity.name else {
+                // Only the changed row has a previous version; a related row's field is read as it is now.
+                let help = args[0].path.flatMap { $0.count > 2 && $0[0].name == entity.name ? $0 : nil }.map { p in
+                    "only the changed `\(entity.name)` row has a previous value; to watch `\(p[p.count - 2].name).\(p[p.count - 1].name)`, write a rule on that entity"
+                } ?? "write `old(\(entity.name).FIELD)`"
+                report(.error(.oldOutsideUpdate, "`old` takes a field of `\(entity.name)` itself", at: args[0].range, help: help))
+                return nil
+            }
+            guard let f = entity.field(named: path[1].name) else {
+                _ = resolvePath(args[0], scope: scope)
                 return nil
             }
             return TypedExpr(.old(field: f.name), ExprType(f.type), r, nullable: f.nullable)
@@ -302,6 +319,13 @@ extension RuleChecker {
             index += 1
         }
         guard index < path.count, let many = current.relation(named: path[index].name), many.cardinality == .oneToMany else {
+            if index == path.count {
+                // Only many-to-one steps: `exists(message.contact)` names one row.
+                let manyNames = current.relations.filter { $0.cardinality == .oneToMany }.map(\.name)
+                report(.error(.invalidAggregate, "`\(path.map(\.name).joined(separator: "."))` is a single row; `\(a.function.rawValue)` runs over a one-to-many relation",
+                              at: a.source.range, help: manyNames.isEmpty ? nil : "relations of `\(current.name)` with many rows: \(listOfNames(manyNames, conjunction: "and"))"))
+                return nil
+            }
             let step = index < path.count ? path[index] : path[path.count - 1]
             let manyNames = current.relations.filter { $0.cardinality == .oneToMany }.map(\.name)
             if index < path.count, current.field(named: step.name) != nil || current.relation(named: step.name) != nil {
@@ -327,8 +351,9 @@ extension RuleChecker {
         case .sum, .min, .max:
             guard index == path.count - 1, let f = related.field(named: path[index].name) else {
                 let at = index < path.count ? path[index].range : a.source.range
+                let fields = related.fields.filter { ExprType($0.type).isNumeric || (a.function != .sum && $0.type == .timestamp) }.map(\.name)
                 report(.error(.invalidAggregate, "`\(a.function.rawValue)` needs a field of `\(related.name)`", at: at,
-                              help: "write `\(a.function.rawValue)(\(path[0..<index].map(\.name).joined(separator: ".")).FIELD)`; fields: \(listOfNames(related.fields.map(\.name), conjunction: "and"))"))
+                              help: "write `\(a.function.rawValue)(\(path[0..<index].map(\.name).joined(separator: ".")).FIELD)`" + (fields.isEmpty ? "" : "; fields that fit: \(listOfNames(fields, conjunction: "and"))")))
                 return nil
             }
             let ok = a.function == .sum ? ExprType(f.type).isNumeric : (ExprType(f.type).isNumeric || f.type == .timestamp || f.type == .duration)
@@ -341,8 +366,12 @@ extension RuleChecker {
         let bindingName = a.alias?.name ?? related.name
         let bindingRange = a.alias?.range ?? a.source.range
         if scope.bindings[bindingName] != nil || params[bindingName] != nil {
+            // An alias that is free: the entity's initial, then longer prefixes, then numbered.
+            let taken = { (n: String) in scope.bindings[n] != nil || params[n] != nil || schema.entity(named: n) != nil }
+            let alias = (1...related.name.count).lazy.map { String(related.name.prefix($0)) }.first { !taken($0) }
+                ?? (2...).lazy.map { "\(related.name.prefix(1))\($0)" }.first { !taken($0) }!
             report(.error(.shadowedName, "`\(bindingName)` is already bound here, so the rows of `\(path[0..<index].map(\.name).joined(separator: "."))` cannot be named `\(bindingName)`",
-                          at: bindingRange, help: "name them with an alias: `\(a.function.rawValue)(\(String(bindingName.prefix(1))) in \(a.source.path!.map(\.name).joined(separator: ".")) where …)`"))
+                          at: bindingRange, help: "name them with an alias: `\(a.function.rawValue)(\(alias) in \(a.source.path!.map(\.name).joined(separator: ".")) where …)`"))
             return nil
         }
         var inner = scope
@@ -362,5 +391,20 @@ extension RuleChecker {
         case .sum, .min, .max: type = ExprType(field!.type)
         }
         return TypedExpr(.aggregate(typed), type, r, nullable: !(a.function == .count || a.function == .exists))
+    }
+}
+
+extension RuleChecker {
+    /// How to reach an entity the rule is not about: through a relation of the rule's entity.
+    func unboundEntityHelp(_ name: String) -> String {
+        let about = "this rule is about `\(entity.name)`"
+        if let r = entity.relations.first(where: { $0.target == name && $0.cardinality == .manyToOne }) {
+            return "\(about); reach `\(name)` through its relation: `\(entity.name).\(r.name).…`"
+        }
+        if let r = entity.relations.first(where: { $0.target == name && $0.cardinality == .oneToMany }) {
+            let alias = String(name.prefix(1))
+            return "\(about), which has many `\(name)` rows: aggregate them, e.g. `exists(\(alias) in \(entity.name).\(r.name) where …)`"
+        }
+        return "\(about); reach other rows through its relations"
     }
 }

@@ -59,7 +59,10 @@ extension RuleChecker {
             return TypedExpr(.binary(op, tl, tr), .bool, range, nullable: nullable)
         case .contains:
             if case .list(let element) = tl.type {
-                guard comparable(element, tr.type) else { return mismatch("look for") }
+                guard comparable(element, tr.type) else {
+                    report(.error(.typeMismatch, "cannot look for \(tr.type) in a list of \(element)", at: range))
+                    return nil
+                }
             } else if !(tl.type.isTextual && (tr.type.isTextual || tr.type == .null)) {
                 return mismatch("use `contains` on")
             }

@@ -167,9 +167,10 @@ struct RuleChecker {
             do {
                 return ExprType(try FieldType(spelling: id.name, enums: Set(schema.enums.map(\.name))))
             } catch {
-                let names = ["text", "int", "decimal", "bool", "timestamp", "duration", "uuid", "phone", "email", "json"] + schema.enums.map(\.name)
-                report(.error(.invalidParam, "unknown type `\(id.name)`", at: id.range,
-                              help: checker.suggestion(for: id.name, among: names, kind: "types")))
+                let builtIn = ["text", "int", "decimal", "bool", "timestamp", "duration", "uuid", "phone", "email", "json"]
+                let help = closestMatch(to: id.name, in: builtIn + schema.enums.map(\.name)).map { "did you mean `\($0)`?" }
+                    ?? "types are \(listOfNames(builtIn)), an enum of the schema, or a list of one of these, e.g. `[text]`"
+                report(.error(.invalidParam, "unknown type `\(id.name)`", at: id.range, help: help))
                 return nil
             }
         }
@@ -209,8 +210,12 @@ struct RuleChecker {
             if !e.isError { report(.error(.invalidDuration, "expected a duration such as `1 hour`", at: e.range)) }
             return nil
         }
-        guard let micros = durationMicros(amount: amount, unit: unit), micros > 0 else {
-            report(.error(.invalidDuration, "the duration `\(amount) \(unit.rawValue)` must be positive and exact to the microsecond", at: e.range))
+        guard let micros = durationMicros(amount: amount, unit: unit) else {
+            report(.error(.invalidDuration, "the duration `\(amount) \(unit.rawValue)` is not exact to the microsecond", at: e.range))
+            return nil
+        }
+        guard micros > 0 else {
+            report(.error(.invalidDuration, "the duration `\(amount) \(unit.rawValue)` must be positive", at: e.range))
             return nil
         }
         return micros
@@ -236,7 +241,7 @@ struct RuleChecker {
             let tt = to.flatMap { expression($0, scope: scope, expected: type) }
             for (e, typed) in [(from, f), (to, tt)] {
                 if let e, let typed, !comparable(typed.type, type) {
-                    report(.error(.typeMismatch, "`\(field.name)` is \(type) but this value is \(typed.type)", at: e.range))
+                    report(.error(.typeMismatch, "`\(entity.name).\(field.name)` is \(type), but this is \(typed.type)", at: e.range))
                     return nil
                 }
             }
@@ -257,7 +262,9 @@ struct RuleChecker {
             var related: [RelatedSource] = []
             for agg in aggregates(in: v) + aggregates(in: th) {
                 guard agg.ownerBinding == entity.name, agg.ownerRelations.isEmpty else {
-                    report(.error(.invalidReaches, "an aggregate in `reaches` must run over a relation of `\(entity.name)` itself", at: value.range))
+                    let at = aggregateSource(in: value) ?? aggregateSource(in: threshold) ?? value.range
+                    report(.error(.invalidReaches, "an aggregate in `reaches` must run over a relation of `\(entity.name)` itself", at: at,
+                                  help: "write the rule on `\(agg.ownerEntity)`: `count(\(agg.ownerEntity).…) reaches …`"))
                     return nil
                 }
                 let source = RelatedSource(entity: agg.relatedEntity, foreignKey: agg.foreignKey)
@@ -313,6 +320,17 @@ struct RuleChecker {
         }
         walk(e)
         return out
+    }
+
+    /// The range of the first aggregate source that goes through a relation (`message.contact.messages`).
+    private func aggregateSource(in e: Expr) -> SourceRange? {
+        switch e.kind {
+        case .aggregate(let a): return (a.source.path?.count ?? 0) > 2 ? a.source.range : nil
+        case .binary(_, let l, let r): return aggregateSource(in: l) ?? aggregateSource(in: r)
+        case .unary(_, let x): return aggregateSource(in: x)
+        case .call(_, let args): return args.lazy.compactMap(aggregateSource).first
+        default: return nil
+        }
     }
 
     /// A condition: boolean, else reported.
