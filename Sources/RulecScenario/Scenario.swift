@@ -1,0 +1,101 @@
+import RulecDiagnostics
+import RulecInterpreter
+import RulecSemantics
+
+/// One scenario of a test file (LANGUAGE.md §8), typed against the program and its schema.
+/// Every part keeps its place in the file, so a failure or a refused event points back at it.
+public struct Scenario: Sendable {
+    public var name: String
+    /// The test file, as given on the command line.
+    public var path: String
+    /// Where the scenario starts (its mapping).
+    public var range: SourceRange
+    /// The clock before the first event, in microseconds.
+    public var now: Int64
+    public var settings: WorkspaceSettings
+    /// Rows that exist before the first event, in file order.
+    public var given: [GivenRow]
+    public var events: [ScenarioEvent]
+    /// The jobs expected, in order; nil when the scenario has no `expect` (jobs are not checked).
+    public var expect: [JobExpectation]?
+    public var expectRows: [RowExpectation]
+
+    public init(name: String, path: String, range: SourceRange, now: Int64, settings: WorkspaceSettings = [:],
+                given: [GivenRow] = [], events: [ScenarioEvent] = [], expect: [JobExpectation]? = nil,
+                expectRows: [RowExpectation] = []) {
+        self.name = name
+        self.path = path
+        self.range = range
+        self.now = now
+        self.settings = settings
+        self.given = given
+        self.events = events
+        self.expect = expect
+        self.expectRows = expectRows
+    }
+}
+
+/// A row of `given`.
+public struct GivenRow: Sendable {
+    public var entity: String
+    public var row: Row
+    public var range: SourceRange
+}
+
+/// An entry of `events`: the change and the time it happens at.
+public struct ScenarioEvent: Sendable {
+    public var event: Event
+    /// `at:`, the time the clock moves to before the change; nil keeps the clock.
+    public var at: Int64?
+    public var range: SourceRange
+}
+
+/// What must hold of one job record. Keys left out are not checked.
+public struct JobExpectation: Sendable {
+    public var rule: String?
+    /// `.some(nil)` expects no action (`action: null`, a suppressed fire); nil does not check.
+    public var action: String??
+    public var entity: String?
+    public var entityId: String?
+    /// `.some(nil)` expects no workspace; nil does not check.
+    public var workspaceId: String??
+    /// Always checked; `pending` unless the scenario says otherwise.
+    public var status: JobStatus
+    public var runAt: Int64?
+    /// `high`, `normal` or `low`.
+    public var priority: String?
+    /// The listed params, in file order; a job's other params are not checked.
+    public var params: [ParamExpectation]
+    public var range: SourceRange
+
+    public init(rule: String? = nil, action: String?? = nil, entity: String? = nil, entityId: String? = nil,
+                workspaceId: String?? = nil, status: JobStatus = .pending, runAt: Int64? = nil,
+                priority: String? = nil, params: [ParamExpectation] = [], range: SourceRange) {
+        self.rule = rule
+        self.action = action
+        self.entity = entity
+        self.entityId = entityId
+        self.workspaceId = workspaceId
+        self.status = status
+        self.runAt = runAt
+        self.priority = priority
+        self.params = params
+        self.range = range
+    }
+}
+
+/// One expected parameter. The value stays raw until it meets the job, because the parameter's type
+/// comes from the job's action; it is typed at load time too when the expectation names the action.
+public struct ParamExpectation: Sendable {
+    public var name: String
+    public var value: RawValue
+    public var range: SourceRange
+}
+
+/// A row of `expect_rows`: some row of `entity` must have these values.
+public struct RowExpectation: Sendable {
+    public var entity: String
+    /// Listed columns and their typed values, in file order.
+    public var values: [(name: String, value: Value)]
+    public var range: SourceRange
+}
