@@ -103,8 +103,12 @@ extension RuleChecker {
         }
         let missing = target.fields.filter { !$0.nullable && !$0.hasDefault && seen[$0.name] == nil }
         if !missing.isEmpty {
+            var help = "add " + missing.map { "`\($0.name): …`" }.joined(separator: ", ")
+            if let tenant = target.tenantKey, missing.contains(where: { $0.name == tenant }), entity.tenantKey == nil {
+                help += "; a `\(entity.name)` row belongs to no tenant, so `\(tenant)` cannot be copied from it"
+            }
             report(.error(.missingColumn, "`create \(target.name)` must set \(listOfNames(missing.map(\.name), conjunction: "and"))", at: name.range,
-                          help: "add " + missing.map { "`\($0.name): …`" }.joined(separator: ", ")))
+                          help: help))
             failed = true
         }
         return failed ? nil : .create(entity: target.name, fields: out, range: range)

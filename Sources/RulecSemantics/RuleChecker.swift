@@ -290,8 +290,19 @@ struct RuleChecker {
             return nil
         }
         if path.count > 2 {
+            if entity.field(named: path[1].name) != nil {
+                report(.error(.unknownField, "`\(path[1].name)` is a field of `\(entity.name)`, not a relation", at: path[2].range,
+                              help: "a field has no fields of its own"))
+                return nil
+            }
+            // The entity the watched row belongs to, following the relations as far as they go.
+            var owner = entity!
+            for step in path.dropFirst().dropLast() {
+                guard let rel = owner.relation(named: step.name), let next = schema.entity(named: rel.target) else { break }
+                owner = next
+            }
             report(.error(code, "\(what) watches a field of `\(entity.name)` itself, not of a related row", at: e.range,
-                          help: "write a rule on `\(path[path.count - 2].name)` instead"))
+                          help: "write a rule on `\(owner.name)` instead"))
             return nil
         }
         guard let f = entity.field(named: path[1].name) else {
