@@ -1,0 +1,145 @@
+import RulecDiagnostics
+import RulecInterpreter
+import RulecScenario
+import RulecSemantics
+
+/// `rulec run [PATHS…] [--rules PATH] [--schema FILE] [--events FILE|-] [--until TIMESTAMP]`
+/// (LANGUAGE.md §9): runs the program over a JSONL change stream in the Supabase webhook shape and
+/// writes one JSON job record a line (docs/jobs.md).
+///
+/// The stream is read line by line and the engine's records are drained after each line, so memory
+/// is bounded by the world state, never by the stream's length. A malformed line (or one the engine
+/// refuses) is reported on stderr with its line number, counted, and skipped; the stream goes on.
+/// At the end a summary goes to stderr. Exit status: 0 when the stream was processed (malformed
+/// lines are reported and counted, not failures of the run), 1 when the rules are invalid, 2 for
+/// usage errors (an unreadable input, a bad `--until`).
+public struct RunCommand {
+    public var loader: ProgramLoader
+    /// A path, or `-` for standard input.
+    public var input: String
+    /// After the last line, advance the clock here so that timers due by then fire.
+    public var until: String?
+    public var renderer: DiagnosticRenderer
+
+    public init(paths: [String], schemaPath: String? = nil, input: String = "-", until: String? = nil,
+                renderer: DiagnosticRenderer = DiagnosticRenderer()) {
+        self.loader = ProgramLoader(paths: paths.isEmpty ? ["."] : paths, schemaPath: schemaPath)
+        self.input = input
+        self.until = until
+        self.renderer = renderer
+    }
+
+    /// What one run counted; the summary line is made of it.
+    public struct Counts: Sendable, Equatable {
+        public var lines = 0
+        public var events = 0
+        public var malformed = 0
+        public var refused = 0
+        public var jobs: [JobStatus: Int] = [:]
+        public var totalJobs: Int { jobs.values.reduce(0, +) }
+
+        /// `1200 lines, 1195 events, 340 jobs (pending 300, suppressed 40), 3 malformed, 2 refused`
+        public var summary: String {
+            var s = "\(lines) line\(lines == 1 ? "" : "s"), \(events) event\(events == 1 ? "" : "s"), \(totalJobs) job\(totalJobs == 1 ? "" : "s")"
+            let byStatus = JobStatus.allCases.compactMap { st in jobs[st].map { "\(st.rawValue) \($0)" } }
+            if !byStatus.isEmpty { s += " (" + byStatus.joined(separator: ", ") + ")" }
+            return s + ", \(malformed) malformed, \(refused) refused"
+        }
+    }
+
+    /// Reads `input` from the file system (or standard input), streaming jobs to `writeJob` and
+    /// messages to `writeError` as they come. Returns the exit status.
+    public func run(writeJob: (String) -> Void, writeError: (String) -> Void) -> ExitStatus {
+        guard let source = FileLineSource(path: input) else {
+            writeError("error: cannot read the event stream `\(input)`\n")
+            return .usage
+        }
+        var s: any LineSource = source
+        return run(lines: &s, inputName: input == "-" ? "<stdin>" : input, writeJob: writeJob, writeError: writeError).status
+    }
+
+    /// Runs over in-memory text and collects everything, for tests.
+    public func run(text: String) -> CommandOutput {
+        var out = CommandOutput()
+        var s: any LineSource = TextLineSource(text)
+        out.status = run(lines: &s, inputName: "<input>", writeJob: { out.stdout += $0 }, writeError: { out.stderr += $0 }).status
+        return out
+    }
+
+    /// The stream loop over any line source.
+    public func run(lines: inout any LineSource, inputName: String, writeJob: (String) -> Void,
+                    writeError: (String) -> Void) -> (status: ExitStatus, counts: Counts) {
+        var counts = Counts()
+        let loaded: ProgramLoader.Loaded
+        do { loaded = try loader.load() } catch {
+            writeError("error: \(error)\n")
+            return (.usage, counts)
+        }
+        let report = renderer.report(loaded.diagnostics, sources: loaded.sources)
+        if !report.isEmpty { writeError(report) }
+        guard let program = loaded.program else { return (.inputErrors, counts) }
+        var untilTime: Int64?
+        if let until {
+            guard let t = Timestamps.parse(until) else {
+                writeError("error: `--until \(until)` is not an ISO 8601 timestamp (e.g. 2026-11-24T09:00:00Z)\n")
+                return (.usage, counts)
+            }
+            untilTime = t
+        }
+
+        let decoder = StreamDecoder(schema: program.schema)
+        // The clock starts at the first change's commit time (or the epoch when lines carry none).
+        var engine: Engine?
+        // Rows the world is known to hold, by entity: an update or delete of another row first seeds
+        // its `old_record`, since the stream may start after the row was made.
+        var known: [String: Set<String>] = [:]
+
+        func drain(_ engine: Engine) {
+            for job in engine.takeJobs() {
+                counts.jobs[job.status, default: 0] += 1
+                writeJob(JobFormat.json(job) + "\n")
+            }
+        }
+
+        while let line = lines.nextLine() {
+            counts.lines += 1
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            let change: StreamChange
+            do { change = try decoder.decode(line) } catch {
+                counts.malformed += 1
+                writeError("\(inputName):\(counts.lines): error[\(error.code.id)]: \(error.message)\n")
+                continue
+            }
+            let e = engine ?? Engine(program: program, clock: change.at ?? 0)
+            engine = e
+            if change.kind != .insert, known[change.entity]?.contains(change.id) != true, let old = change.oldRecord {
+                // A refusal means the engine holds the row already (made by a data action): fine.
+                try? e.seed(entity: change.entity, row: old)
+            }
+            do {
+                try e.apply(change.event, at: change.at.map { max($0, e.clock) })
+                counts.events += 1
+                switch change.kind {
+                // Mutated in place: a copy of the set per line would cost the world's size each time.
+                case .insert, .update: known[change.entity, default: []].insert(change.id)
+                case .delete: known[change.entity]?.remove(change.id)
+                }
+            } catch {
+                counts.refused += 1
+                writeError("\(inputName):\(counts.lines): error[\(DiagnosticCode.scenarioEventRefused.id)]: the \(change.kind.rawValue) of `\(change.entity)` `\(change.id)` was refused: \(error.description)\n")
+            }
+            drain(e)
+        }
+        if let untilTime {
+            let e = engine ?? Engine(program: program, clock: untilTime)
+            if untilTime >= e.clock {
+                do { try e.apply(.advance(to: untilTime), at: nil) } catch {
+                    writeError("error[\(DiagnosticCode.scenarioEventRefused.id)]: advancing to \(until ?? "") was refused: \(error.description)\n")
+                }
+                drain(e)
+            }
+        }
+        writeError("rulec run: \(counts.summary)\n")
+        return (.ok, counts)
+    }
+}

@@ -1,0 +1,127 @@
+import RulecDiagnostics
+import RulecInterpreter
+import RulecSchema
+import RulecSemantics
+
+/// One line of a change stream (LANGUAGE.md §9), decoded: the Supabase database-webhook shape
+/// `{"type":"UPDATE","table":"contacts","schema":"public","record":{…},"old_record":{…},"commit_timestamp":"…"}`.
+public struct StreamChange: Sendable {
+    public enum Kind: String, Sendable { case insert = "INSERT", update = "UPDATE", delete = "DELETE" }
+    public var kind: Kind
+    public var entity: String
+    /// The key of the row that changed.
+    public var id: String
+    /// `record` for inserts and updates (every column the schema knows: updates set them all).
+    public var record: Row?
+    /// `old_record`: the row before the change, whether or not the world held it.
+    public var oldRecord: Row?
+    /// `commit_timestamp`, the time of the change; nil keeps the clock.
+    public var at: Int64?
+
+    /// The engine event: an insert of the record, an update setting all its columns, a delete by key.
+    public var event: Event {
+        switch kind {
+        case .insert: return .insert(entity: entity, row: record ?? [:])
+        case .update: return .update(entity: entity, id: id, set: record ?? [:])
+        case .delete: return .delete(entity: entity, id: id)
+        }
+    }
+}
+
+/// Why a stream line could not be used; reported with its line number, never stopping the stream.
+public struct StreamLineError: Error, Sendable, CustomStringConvertible {
+    public var code: DiagnosticCode
+    public var message: String
+    public var description: String { message }
+}
+
+/// Decodes stream lines against the schema: tables map to entities (`contacts` → `contact`, also
+/// qualified by `schema`), columns are typed by their fields like scenario values, and columns the
+/// schema does not declare are ignored (a real table may have more than the rules need).
+public struct StreamDecoder: Sendable {
+    public let schema: Schema
+    let converter: ValueConverter
+    private let byTable: [String: Entity]
+
+    public init(schema: Schema) {
+        self.schema = schema
+        converter = ValueConverter(schema: schema)
+        var t: [String: Entity] = [:]
+        for e in schema.entities {
+            t["\(e.dbSchema).\(e.table)"] = e
+            if t[e.table] == nil { t[e.table] = e }
+        }
+        byTable = t
+    }
+
+    public func decode(_ line: [UInt8]) throws(StreamLineError) -> StreamChange {
+        let json: JSONValue
+        do { json = try JSONReader.parse(bytes: line) } catch {
+            throw StreamLineError(code: .streamMalformedLine, message: "malformed JSON: \(error.description)")
+        }
+        guard case .object = json else { throw malformed("expected a JSON object with `type`, `table` and `record`") }
+        guard case .string(let type)? = json["type"] else { throw malformed("missing `type` (INSERT, UPDATE or DELETE)") }
+        guard let kind = StreamChange.Kind(rawValue: type.uppercased()) else {
+            throw malformed("`type` is `\(type)`; expected INSERT, UPDATE or DELETE")
+        }
+        guard case .string(let table)? = json["table"] else { throw malformed("missing `table`") }
+        var dbSchema: String?
+        if case .string(let s)? = json["schema"] { dbSchema = s }
+        let entity: Entity
+        if let dbSchema, let e = byTable["\(dbSchema).\(table)"] { entity = e }
+        else if dbSchema == nil, let e = byTable[table] { entity = e }
+        else {
+            let qualified = dbSchema.map { "\($0).\(table)" } ?? table
+            let help = closestName(table, in: schema.entities.map(\.table)).map { "; did you mean `\($0)`?" } ?? ""
+            throw StreamLineError(code: .streamUnknownTable, message: "no entity of the schema has the table `\(qualified)`\(help)")
+        }
+        var at: Int64?
+        switch json["commit_timestamp"] {
+        case nil, .null?: break
+        case .string(let s)?:
+            guard let t = Timestamps.parse(s) else { throw malformed("`commit_timestamp` `\(s)` is not an ISO 8601 timestamp") }
+            at = t
+        default: throw malformed("`commit_timestamp` is not a string")
+        }
+        let record = try row(json["record"], entity: entity, name: "record")
+        let old = try row(json["old_record"], entity: entity, name: "old_record")
+        let source: Row?
+        switch kind {
+        case .insert, .update:
+            guard record != nil else { throw malformed("an \(kind.rawValue) needs `record`") }
+            source = record
+        case .delete:
+            guard old != nil || record != nil else { throw malformed("a DELETE needs `old_record`") }
+            source = old ?? record
+        }
+        guard let idValue = source?[entity.key], !idValue.isNull else {
+            throw malformed("the row has no `\(entity.key)` (the key of `\(entity.name)`)")
+        }
+        return StreamChange(kind: kind, entity: entity.name, id: Self.keyText(idValue), record: record, oldRecord: old, at: at)
+    }
+
+    /// A key value as the text the engine identifies rows by.
+    public static func keyText(_ v: Value) -> String {
+        switch v {
+        case .text(let s): return s
+        case .int(let i): return String(i)
+        default: return ValueConverter.canonical(v)
+        }
+    }
+
+    private func row(_ json: JSONValue?, entity: Entity, name: String) throws(StreamLineError) -> Row? {
+        guard let json, json != .null else { return nil }
+        guard case .object(let members) = json else { throw malformed("`\(name)` is not an object") }
+        var out: Row = [:]
+        out.reserveCapacity(members.count)
+        for (column, value) in members {
+            guard let field = entity.field(named: column) else { continue }
+            do { out[column] = try converter.convert(RawValue(json: value), to: field.type) } catch {
+                throw malformed("`\(name).\(column)`: \(error.message)")
+            }
+        }
+        return out
+    }
+
+    private func malformed(_ m: String) -> StreamLineError { StreamLineError(code: .streamMalformedLine, message: m) }
+}
