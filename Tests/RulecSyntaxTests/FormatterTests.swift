@@ -276,6 +276,28 @@ struct FormatterTests {
         expectCanonical(input: input, output: output)
     }
 
+    /// A comment inserted anywhere between tokens of a golden input (trailing, or on a line of its
+    /// own) is kept exactly once, and the output stays faithful and idempotent.
+    @Test(arguments: FormatterGolden.names)
+    func commentsInsertedAnywhere(_ name: String) throws {
+        let input = try FormatterGolden.read(name, "input.crmrule")
+        let base = tree(input)
+        let bytes = Array(input.utf8)
+        var n = 0
+        for p in 0...bytes.count where p == bytes.count || bytes[p] == UInt8(ascii: " ") || bytes[p] == UInt8(ascii: "\n") {
+            n += 1
+            guard n % 8 == 0 else { continue } // a sample keeps the debug build fast
+            for insert in [" # inserted \(n)\n", "\n# inserted \(n)\n"] {
+                let mutated = String(decoding: bytes[..<p] + Array(insert.utf8) + bytes[p...], as: UTF8.self)
+                // A line break may end a duration or an action; only insertions that keep the tree count.
+                guard tree(mutated) == base else { continue }
+                guard let output = formatted(mutated) else { continue }
+                #expect(output.components(separatedBy: "# inserted \(n)\n").count == 2, "comment \(n) not kept exactly once:\n\(mutated)")
+                expectCanonical(input: mutated, output: output)
+            }
+        }
+    }
+
     @Test func commentsAtTheEndOfTheFileStayThere() throws {
         let output = try #require(formatted("rule r when a created then notify\n\n# bye\n"))
         #expect(output == "rule r\n  when a created\n  then\n    notify\n\n# bye\n")
