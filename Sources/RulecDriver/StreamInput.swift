@@ -63,3 +63,43 @@ public struct TextLineSource: LineSource {
         return bytes
     }
 }
+
+/// A buffered writer to a file descriptor: `rulec run` writes a line per job, and a system call per
+/// line would dominate a million-event stream. Flushes at 64 KiB, on `flush()` and when released.
+public final class BufferedWriter {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private let limit = 1 << 16
+
+    /// `STDOUT_FILENO` or `STDERR_FILENO`, typically.
+    public init(fd: Int32) {
+        self.fd = fd
+        buffer.reserveCapacity(limit)
+    }
+
+    deinit { flush() }
+
+    public func write(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count >= limit { flush() }
+    }
+
+    public func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer[offset...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            offset += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    public static var standardOutput: BufferedWriter { BufferedWriter(fd: STDOUT_FILENO) }
+    public static var standardError: BufferedWriter { BufferedWriter(fd: STDERR_FILENO) }
+}
+
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif

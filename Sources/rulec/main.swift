@@ -10,7 +10,7 @@ struct Rulec: ParsableCommand {
         commandName: "rulec",
         abstract: "Compile, check and test .crmrule automations for Supabase/PostgreSQL CRMs.",
         version: rulecVersion,
-        subcommands: [Check.self, Parse.self, Explain.self]
+        subcommands: [Check.self, Parse.self, Explain.self, Test.self, Run.self]
     )
 }
 
@@ -79,5 +79,62 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         try finish(ExplainCommand(code: code).run())
+    }
+}
+
+struct Test: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the scenarios of *.test.yaml files on the interpreter.",
+        discussion: "Exit status: 0 all passed, 3 some failed, 1 invalid rules or test files, 2 usage errors.")
+
+    @Argument(help: "Directories (every .crmrule is the program, every *.test.yaml is run), rule files or test files. Default: the current directory.")
+    var paths: [String] = []
+
+    @Option(name: .long, help: "Where the rules are (file or directory; repeatable), instead of the .crmrule files under PATHs.")
+    var rules: [String] = []
+
+    @Option(name: .long, help: "Schema YAML file (default: the embedded CRM schema).")
+    var schema: String?
+
+    @Option(name: .long, help: "Only scenarios whose name contains this text.")
+    var filter: String?
+
+    @OptionGroup var diagnostics: DiagnosticOptions
+
+    func run() throws {
+        try finish(TestCommand(paths: paths, rulesPaths: rules, schemaPath: schema, format: diagnostics.format,
+                               filter: filter, renderer: diagnostics.renderer).run())
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the rules over a JSONL change stream (Supabase webhook shape) and print one JSON job a line.",
+        discussion: "Malformed lines are reported on stderr with their line number and skipped; a summary ends stderr.")
+
+    @Argument(help: "Rule files, or directories holding .crmrule files. Default: the current directory.")
+    var paths: [String] = []
+
+    @Option(name: .long, help: "Where the rules are (file or directory; repeatable); added to PATHS.")
+    var rules: [String] = []
+
+    @Option(name: .long, help: "Schema YAML file (default: the embedded CRM schema).")
+    var schema: String?
+
+    @Option(name: [.customLong("events"), .customLong("input")], help: "The JSONL event stream, or - for standard input.")
+    var events: String = "-"
+
+    @Option(name: .long, help: "After the stream, advance the clock to this ISO 8601 time so that due timers fire.")
+    var until: String?
+
+    @OptionGroup var diagnostics: DiagnosticOptions
+
+    func run() throws {
+        let command = RunCommand(paths: paths + rules, schemaPath: schema, input: events, until: until, renderer: diagnostics.renderer)
+        let out = BufferedWriter(fd: STDOUT_FILENO), err = BufferedWriter(fd: STDERR_FILENO)
+        // Jobs before the message about a later line: stdout is flushed before each stderr write.
+        let status = command.run(writeJob: out.write, writeError: { out.flush(); err.write($0); err.flush() })
+        out.flush()
+        throw ExitCode(status.rawValue)
     }
 }
