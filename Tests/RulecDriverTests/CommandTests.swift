@@ -1,0 +1,129 @@
+import Foundation
+import RulecDriver
+import Testing
+
+struct TestCommandTests {
+    let failing = """
+        name: expects a notify
+        now: 2026-11-24T09:00:00Z
+        given: {contact: [{id: c1, workspace_id: w1, first_name: Ana, phone: "+15550001", status: lead}]}
+        events: [{update: contact, id: c1, set: {status: customer}}]
+        expect: [{action: notify}]
+        """
+
+    @Test func passingDirectoryExitsZero() throws {
+        let dir = try makeDirectory(["rules/welcome.crmrule": welcomeRules, "tests/welcome.test.yaml": languageExampleScenario])
+        let out = TestCommand(paths: [dir]).run()
+        #expect(out.status == .ok, "\(out.stdout)\(out.stderr)")
+        #expect(out.stdout.hasPrefix("PASS welcome sms on conversion ("))
+        #expect(out.stdout.hasSuffix("\n1 passed, 0 failed\n"))
+    }
+
+    @Test func failingScenarioExitsThree() throws {
+        let dir = try makeDirectory(["a.crmrule": welcomeRules, "ok.test.yaml": languageExampleScenario, "bad.test.yaml": failing])
+        let out = TestCommand(paths: [dir]).run()
+        #expect(out.status == .testsFailed)
+        #expect(out.stdout.contains("FAIL expects a notify ("))
+        #expect(out.stdout.contains("    job 1: action: expected notify, got send_sms\n"))
+        #expect(out.stdout.split(separator: "\n").last == "1 passed, 1 failed")
+    }
+
+    @Test func filterSelectsByName() throws {
+        let dir = try makeDirectory(["a.crmrule": welcomeRules, "ok.test.yaml": languageExampleScenario, "bad.test.yaml": failing])
+        let out = TestCommand(paths: [dir], filter: "WELCOME").run()
+        #expect(out.status == .ok)
+        #expect(out.stdout.hasSuffix("1 passed, 0 failed\n"))
+    }
+
+    @Test func invalidTestFileExitsOneWithPosition() throws {
+        let dir = try makeDirectory(["a.crmrule": welcomeRules, "x.test.yaml": "now: 2026-11-24T09:00:00Z\ngiven: {contact: [{id: c1, staus: lead}]}\n"])
+        let out = TestCommand(paths: [dir]).run()
+        #expect(out.status == .inputErrors)
+        #expect(out.stderr.contains("error[R5006]: entity `contact` has no field `staus`"))
+        #expect(out.stderr.contains("x.test.yaml:2:28"))
+        #expect(out.stdout.hasSuffix("0 passed, 0 failed\n"))
+    }
+
+    @Test func invalidRulesExitOne() throws {
+        let dir = try makeDirectory(["a.crmrule": "rule r when contact.nope changes then notify message: \"x\"\n", "x.test.yaml": languageExampleScenario])
+        #expect(TestCommand(paths: [dir]).run().status == .inputErrors)
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(TestCommand(paths: ["/nonexistent/rulec"]).run().status == .usage)
+        let noTests = try makeDirectory(["a.crmrule": welcomeRules])
+        #expect(TestCommand(paths: [noTests]).run().status == .usage)
+    }
+
+    @Test func rulesOptionAndJSONFormat() throws {
+        let rules = try makeDirectory(["a.crmrule": welcomeRules])
+        let tests = try makeDirectory(["ok.test.yaml": languageExampleScenario, "ignored.crmrule": "this is not a rule"])
+        let out = TestCommand(paths: [tests], rulesPaths: [rules], format: .json).run()
+        #expect(out.status == .ok, "\(out.stderr)")
+        let line = try #require(out.stdout.split(separator: "\n").first)
+        #expect(line.hasPrefix(#"{"name":"welcome sms on conversion","file":"#))
+        #expect(line.contains(#""status":"pass","failures":[]"#))
+        #expect(out.stderr.hasSuffix("1 passed, 0 failed\n"))
+    }
+}
+
+struct RunCommandTests {
+    func line(_ type: String, _ record: String?, old: String? = nil, at: String = "2026-11-24T10:00:00Z", table: String = "contacts") -> String {
+        #"{"type":"\#(type)","table":"\#(table)","schema":"public","record":\#(record ?? "null"),"old_record":\#(old ?? "null"),"commit_timestamp":"\#(at)"}"#
+    }
+
+    @Test func malformedLinesAreReportedAndTheRestProcessed() throws {
+        let dir = try makeDirectory(["a.crmrule": welcomeRules])
+        let lead = #"{"id":"c1","workspace_id":"w1","first_name":"Ana","phone":"+15550001","status":"lead","score":null}"#
+        let customer = #"{"id":"c1","workspace_id":"w1","first_name":"Ana","phone":"+15550001","status":"customer","extra_column":1}"#
+        let lead2 = #"{"id":"c2","workspace_id":"w2","first_name":"Bo","phone":"+15550002","status":"lead"}"#
+        let customer2 = #"{"id":"c2","workspace_id":"w2","first_name":"Bo","phone":"+15550002","status":"customer"}"#
+        let input = [
+            line("UPDATE", customer, old: lead),              // the world does not hold c1: seeded from old_record
+            "this is not json",
+            line("UPDATE", customer, table: "contactz"),
+            "",
+            line("INSERT", lead2, at: "2026-11-24T10:01:00Z"),
+            #"{"type":"INSERT","table":"contacts","record":{"id":"c3","status":"lead","score":"many"}}"#,
+            line("UPDATE", customer2, old: lead2, at: "2026-11-24T10:02:00Z"),
+        ].joined(separator: "\n") + "\n"
+        let out = RunCommand(paths: [dir]).run(text: input)
+        #expect(out.status == .ok)
+        let jobs = out.stdout.split(separator: "\n")
+        #expect(jobs.count == 2, "\(out.stdout)\(out.stderr)")
+        #expect(jobs.first?.hasPrefix(#"{"workspace_id":"w1","rule":"welcome_new_customer","action":"send_sms","entity":"contact","entity_id":"c1","params":{"to":"+15550001","body":"Welcome to our service, Ana!"},"status":"pending","run_at":"2026-11-24T10:00:00Z","priority":"normal","idempotency_key":"#) == true)
+        #expect(jobs.last?.contains(#""entity_id":"c2""#) == true)
+        let errors = out.stderr.split(separator: "\n")
+        #expect(errors.count == 4, "\(out.stderr)")
+        #expect(errors[0].hasPrefix("<input>:2: error[R5015]: malformed JSON"))
+        #expect(errors[1] == "<input>:3: error[R5016]: no entity of the schema has the table `public.contactz`; did you mean `contacts`?")
+        #expect(errors[2] == "<input>:6: error[R5015]: `record.score`: expected an int, found `many`")
+        #expect(errors[3] == "rulec run: 7 lines, 3 events, 2 jobs (pending 2), 3 malformed, 0 refused")
+    }
+
+    @Test func invalidRulesExitOne() throws {
+        let dir = try makeDirectory(["a.crmrule": "rule r when nope created then notify message: \"x\"\n"])
+        let out = RunCommand(paths: [dir]).run(text: "")
+        #expect(out.status == .inputErrors)
+    }
+
+    @Test func unreadableInputIsAUsageError() throws {
+        let dir = try makeDirectory(["a.crmrule": welcomeRules])
+        var err = ""
+        let status = RunCommand(paths: [dir], input: "/nonexistent/events.jsonl").run(writeJob: { _ in }, writeError: { err += $0 })
+        #expect(status == .usage)
+        #expect(err.contains("/nonexistent/events.jsonl"))
+    }
+
+    @Test func readsAFileLineByLine() throws {
+        let dir = try makeDirectory(["a.crmrule": welcomeRules,
+                                     "events.jsonl": line("DELETE", nil, old: #"{"id":"c9"}"#) + "\r\n{\n"])
+        var jobs = "", err = ""
+        let status = RunCommand(paths: [dir + "/a.crmrule"], input: dir + "/events.jsonl").run(writeJob: { jobs += $0 }, writeError: { err += $0 })
+        #expect(status == .ok)
+        #expect(jobs.isEmpty)
+        #expect(err.contains(":2: error[R5015]"))
+        // The DELETE of a row the world never held: seeded from `old_record`, then deleted.
+        #expect(err.hasSuffix("rulec run: 2 lines, 1 event, 0 jobs, 1 malformed, 0 refused\n"))
+    }
+}
