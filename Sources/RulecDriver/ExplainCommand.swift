@@ -1,4 +1,5 @@
 import RulecDiagnostics
+import RulecScenario
 import RulecSchema
 import RulecSemantics
 import RulecSyntax
@@ -12,7 +13,7 @@ public struct ExplainCommand {
     public init(code: String) { self.code = code }
 
     /// Every code any phase can report.
-    public static var allCodes: [DiagnosticCode] { DiagnosticCode.syntaxCodes + DiagnosticCode.schemaCodes + DiagnosticCode.semanticCodes }
+    public static var allCodes: [DiagnosticCode] { DiagnosticCode.syntaxCodes + [DiagnosticCode.formatterSelfCheck] + DiagnosticCode.schemaCodes + DiagnosticCode.semanticCodes + DiagnosticCode.scenarioCodes }
 
     public func run() -> CommandOutput {
         let wanted = code.uppercased()

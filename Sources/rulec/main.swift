@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RulecDiagnostics
 import RulecDriver
+import RulecSchema
 
 /// The `rulec` command line: argument parsing only. Every command is a `RulecDriver` call.
 @main
@@ -10,7 +11,7 @@ struct Rulec: ParsableCommand {
         commandName: "rulec",
         abstract: "Compile, check and test .crmrule automations for Supabase/PostgreSQL CRMs.",
         version: rulecVersion,
-        subcommands: [Check.self, Parse.self, Explain.self, Test.self, Run.self]
+        subcommands: [Compile.self, Check.self, Test.self, Run.self, Format.self, Parse.self, SchemaGroup.self, Explain.self]
     )
 }
 
@@ -136,5 +137,83 @@ struct Run: ParsableCommand {
         let status = command.run(writeJob: out.write, writeError: { out.flush(); err.write($0); err.flush() })
         out.flush()
         throw ExitCode(status.rawValue)
+    }
+}
+
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Compile rules into one PostgreSQL migration of plpgsql triggers.")
+
+    @Argument(help: "Rule files, or directories holding .crmrule files (default: rules/).")
+    var paths: [String] = ["rules"]
+
+    @Option(name: .long, help: "Schema YAML file (default: the embedded CRM schema).")
+    var schema: String?
+
+    @Option(name: .shortAndLong, help: "Write the migration to this file instead of standard output.")
+    var output: String?
+
+    @Option(name: .long, help: "Write a timestamped migration into this directory (e.g. supabase/migrations).")
+    var migrationsDir: String?
+
+    @OptionGroup var diagnostics: DiagnosticOptions
+
+    func run() throws {
+        try finish(CompileCommand(paths: paths, schemaPath: schema, output: output, migrationsDir: migrationsDir,
+                                  renderer: diagnostics.renderer).run())
+    }
+}
+
+struct SchemaGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema", abstract: "Show the CRM schema, or print its PostgreSQL DDL.",
+        subcommands: [SchemaShow.self, SchemaDDL.self])
+}
+
+struct SchemaShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the schema rules are checked against.")
+
+    @Option(name: .long, help: "Schema YAML file (default: the embedded CRM schema).")
+    var schema: String?
+
+    @OptionGroup var diagnostics: DiagnosticOptions
+
+    func run() throws {
+        try finish(SchemaCommand(schemaPath: schema, mode: .show, renderer: diagnostics.renderer).run())
+    }
+}
+
+struct SchemaDDL: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ddl", abstract: "Print CREATE TABLE statements for PostgreSQL 15.")
+
+    @Option(name: .long, help: "Schema YAML file (default: the embedded CRM schema).")
+    var schema: String?
+
+    @Option(name: .long, help: "SQL expression for `default: now` columns (tests use the rulec test clock).")
+    var clock: String = "now()"
+
+    @Flag(name: .long, help: "Store enums as PostgreSQL enum types instead of text with CHECK constraints.")
+    var enumTypes = false
+
+    @OptionGroup var diagnostics: DiagnosticOptions
+
+    func run() throws {
+        let options = DDLOptions(clockExpression: clock, enumStyle: enumTypes ? .enumType : .checkConstraint)
+        try finish(SchemaCommand(schemaPath: schema, mode: .ddl(options), renderer: diagnostics.renderer).run())
+    }
+}
+
+struct Format: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "fmt", abstract: "Rewrite rule files in the canonical layout (`-` for stdin).")
+
+    @Argument(help: "Rule files or directories; `-` reads standard input and writes standard output.")
+    var paths: [String]
+
+    @Flag(name: .long, help: "Change nothing; list files that are not formatted and exit 1.")
+    var check = false
+
+    @OptionGroup var diagnostics: DiagnosticOptions
+
+    func run() throws {
+        try finish(FormatCommand(paths: paths, check: check, renderer: diagnostics.renderer).run())
     }
 }

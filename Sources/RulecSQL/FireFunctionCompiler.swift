@@ -1,0 +1,117 @@
+import RulecSchema
+import RulecSemantics
+
+/// One plpgsql function per rule: given the row (and the row before the change), it applies
+/// settings, the condition, `once per` and `limit`, then runs the actions in source order.
+/// Trigger matching happens in the dispatch functions; timers call it from `rulec.tick()`.
+struct FireFunctionCompiler {
+    let schema: Schema
+    let rule: CheckedRule
+
+    var entity: Entity { schema.entity(named: rule.entity)! }
+
+    func compiler() -> SQLExpressionCompiler {
+        let e = entity
+        let workspace = e.tenantKey.flatMap { e.field(named: $0) }.map { "(r.\(SQLQuoting.identifier($0.name)))::text" } ?? "NULL::text"
+        return SQLExpressionCompiler(schema: schema, bindings: [rule.entity: (rule.entity, "r")], oldRow: "o", now: "v_now",
+                                     workspace: workspace, ruleName: rule.name,
+                                     params: Dictionary(uniqueKeysWithValues: rule.params.map { ($0.name, $0) }), aliases: AliasCounter())
+    }
+
+    func sql() -> String {
+        let e = entity
+        let c = compiler()
+        let rowType = SQLQuoting.qualified(e.dbSchema, e.table)
+        let name = SQLQuoting.literal(rule.name)
+        let entityName = SQLQuoting.literal(e.name)
+        let priority = SQLQuoting.literal(rule.priority.rawValue)
+        var body: [String] = []
+        body.append("IF v_ws IS NOT NULL AND EXISTS (SELECT 1 FROM rulec.settings s WHERE s.workspace_id = v_ws AND s.rule = \(name) AND NOT s.active) THEN RETURN; END IF;")
+        if let cond = rule.condition {
+            body.append("IF NOT coalesce(\(c.compile(cond)), false) THEN RETURN; END IF;")
+        }
+        func refused(_ status: String) -> String {
+            "PERFORM rulec.record_job(v_ws, \(name), -1, NULL, \(entityName), v_id, '{}'::jsonb, '\(status)', v_now, NULL, \(priority), '\(status)', NULL); RETURN;"
+        }
+        if let once = rule.oncePer {
+            var subject = "v_id"
+            if let rel = once.relation, let r = e.relation(named: rel) {
+                subject = c.read("r", e.field(named: r.foreignKey)!)
+            }
+            body.append("v_subject := \(subject);")
+            let within = once.every.map { "v_now - v_last < \(SQLQuoting.literal("\($0) microseconds"))::interval" } ?? "true"
+            body.append("IF v_subject IS NOT NULL THEN SELECT p.last_fire INTO v_last FROM rulec.once_per p WHERE p.rule = \(name) AND p.subject = v_subject; IF FOUND AND \(within) THEN \(refused("suppressed")) END IF; END IF;")
+        }
+        if let limit = rule.limit {
+            body.append("v_window := floor(rulec.micros(v_now)::numeric / \(limit.window))::bigint;")
+            body.append("SELECT w.fires INTO v_fires FROM rulec.rate_windows w WHERE w.rule = \(name) AND w.workspace_id = coalesce(v_ws, '') AND w.window_index = v_window;")
+            body.append("IF coalesce(v_fires, 0) >= \(limit.count) THEN \(refused("rate_limited")) END IF;")
+        }
+        if rule.oncePer != nil {
+            body.append("IF v_subject IS NOT NULL THEN INSERT INTO rulec.once_per (rule, subject, workspace_id, last_fire) VALUES (\(name), v_subject, v_ws, v_now) ON CONFLICT (rule, subject) DO UPDATE SET last_fire = EXCLUDED.last_fire; END IF;")
+        }
+        if rule.limit != nil {
+            body.append("INSERT INTO rulec.rate_windows (rule, workspace_id, window_index, fires) VALUES (\(name), coalesce(v_ws, ''), v_window, 1) ON CONFLICT (rule, workspace_id, window_index) DO UPDATE SET fires = rulec.rate_windows.fires + 1;")
+        }
+        for (i, action) in rule.actions.enumerated() {
+            body.append("-- action \(i + 1)")
+            switch action {
+            case let .external(actionName, arguments, delay, _):
+                let spec = schema.action(named: actionName)
+                let pairs = arguments.map { "\(SQLQuoting.literal($0.name)), \(c.jsonValue($0.value))" }
+                body.append("v_params := jsonb_build_object(\(pairs.joined(separator: ", ")));")
+                let required = arguments.filter { !(spec?.parameter(named: $0.name)?.optional ?? true) }
+                let skip = required.isEmpty ? "false" : required.map { "jsonb_typeof(v_params -> \(SQLQuoting.literal($0.name))) = 'null'" }.joined(separator: " OR ")
+                let delaySQL = delay.map { "\(SQLQuoting.literal("\($0) microseconds"))::interval" } ?? "NULL"
+                let queue = spec.map { SQLQuoting.literal($0.queue) } ?? "NULL"
+                body.append("PERFORM rulec.record_job(v_ws, \(name), \(i), \(SQLQuoting.literal(actionName)), \(entityName), v_id, v_params, CASE WHEN \(skip) THEN 'skipped' ELSE 'pending' END, v_now, \(delaySQL), \(priority), v_params::text, \(queue));")
+            case let .create(target, fields, _):
+                let t = schema.entity(named: target)!
+                let table = SQLQuoting.qualified(t.dbSchema, t.table)
+                let columns = fields.map { SQLQuoting.identifier($0.name) }.joined(separator: ", ")
+                let object = fields.map { "\(SQLQuoting.literal($0.name)), \(c.storableJSON($0.value))" }.joined(separator: ", ")
+                body.append(cause(i))
+                body.append("INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM jsonb_populate_record(NULL::\(table), jsonb_build_object(\(object)));")
+            case let .update(target, relations, assignments, _):
+                let t = schema.entity(named: target)!
+                let table = SQLQuoting.qualified(t.dbSchema, t.table)
+                // The target's key, read from the row as it is now (earlier actions may have changed it).
+                var key = "v_id"
+                var current = e
+                for rel in relations {
+                    let r = current.relation(named: rel)!
+                    let a = c.aliases.next()
+                    key = "(SELECT \(c.read(a, current.field(named: r.foreignKey)!)) FROM \(SQLQuoting.qualified(current.dbSchema, current.table)) \(a) WHERE \(c.keyOf(a, current)) = \(key))"
+                    current = schema.entity(named: r.target)!
+                }
+                let columns = assignments.map { SQLQuoting.identifier($0.name) }.joined(separator: ", ")
+                let object = assignments.map { "\(SQLQuoting.literal($0.name)), \(c.storableJSON($0.value))" }.joined(separator: ", ")
+                body.append(cause(i))
+                body.append("UPDATE \(table) u SET (\(columns)) = (SELECT \(columns) FROM jsonb_populate_record(NULL::\(table), jsonb_build_object(\(object)))) WHERE (u.\(SQLQuoting.identifier(t.key)))::text = \(key);")
+            }
+        }
+        let ws = c.workspace
+        return """
+        CREATE OR REPLACE FUNCTION \(SQLNames.fireFunction(rule.name))(r \(rowType), o \(rowType), v_now timestamptz) RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET "TimeZone" = 'UTC' AS $rulec$
+        DECLARE
+            v_ws text := \(ws);
+            v_id text := \(c.keyOf("r", e));
+            v_subject text;
+            v_last timestamptz;
+            v_window bigint;
+            v_fires integer;
+            v_params jsonb;
+        BEGIN
+            \(body.joined(separator: "\n    "))
+        END
+        $rulec$;
+
+        """
+    }
+
+    /// Marks the data action about to run, so a cascade stopped below it names its cause.
+    private func cause(_ i: Int) -> String {
+        "PERFORM set_config('rulec.cause', \(SQLQuoting.literal(rule.name + "|\(i)|\(rule.priority.rawValue)|")) || rulec.micros(v_now), true);"
+    }
+}

@@ -1,0 +1,156 @@
+/// The `rulec` schema every migration starts with: the outbox, timers, once-per and rate-limit
+/// state, the deployed-rules catalog, per-workspace settings, the clock and the helpers that
+/// render values exactly as the interpreter does. Every statement is idempotent, so applying a
+/// migration twice changes nothing, and nothing here drops user data.
+enum RuntimeSchema {
+    static let sql = #"""
+    CREATE SCHEMA IF NOT EXISTS rulec;
+
+    -- The outbox: one row per job record (docs/jobs.md). The relay claims due pending jobs.
+    CREATE TABLE IF NOT EXISTS rulec.jobs (
+        id bigserial PRIMARY KEY,
+        workspace_id text,
+        rule text NOT NULL,
+        action text,
+        entity text NOT NULL,
+        entity_id text NOT NULL,
+        params jsonb NOT NULL DEFAULT '{}'::jsonb,
+        status text NOT NULL CHECK (status IN ('pending', 'skipped', 'suppressed', 'rate_limited', 'cascade_stopped', 'delivering', 'delivered', 'dead')),
+        run_at timestamptz NOT NULL,
+        priority text NOT NULL CHECK (priority IN ('high', 'normal', 'low')),
+        idempotency_key text NOT NULL UNIQUE,
+        queue text,
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text,
+        claimed_until timestamptz,
+        delivered_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX IF NOT EXISTS jobs_due ON rulec.jobs (run_at, id) WHERE status = 'pending';
+    CREATE INDEX IF NOT EXISTS jobs_workspace ON rulec.jobs (workspace_id);
+
+    -- Armed timers: one per rule, timer trigger and row.
+    CREATE TABLE IF NOT EXISTS rulec.timers (
+        rule text NOT NULL,
+        trigger_index integer NOT NULL,
+        entity text NOT NULL,
+        entity_id text NOT NULL,
+        workspace_id text,
+        fire_at timestamptz NOT NULL,
+        PRIMARY KEY (rule, trigger_index, entity_id)
+    );
+    CREATE INDEX IF NOT EXISTS timers_due ON rulec.timers (fire_at);
+
+    -- `once per`: the last fire of a rule for one subject row.
+    CREATE TABLE IF NOT EXISTS rulec.once_per (
+        rule text NOT NULL,
+        subject text NOT NULL,
+        workspace_id text,
+        last_fire timestamptz NOT NULL,
+        PRIMARY KEY (rule, subject)
+    );
+
+    -- `limit N per D`: fires counted per rule, workspace and fixed window (aligned to the Unix epoch).
+    CREATE TABLE IF NOT EXISTS rulec.rate_windows (
+        rule text NOT NULL,
+        workspace_id text NOT NULL,
+        window_index bigint NOT NULL,
+        fires integer NOT NULL,
+        PRIMARY KEY (rule, workspace_id, window_index)
+    );
+
+    -- The deployed rules and their source hashes (`rulec deploy`, `rulec status`).
+    CREATE TABLE IF NOT EXISTS rulec.rules (
+        name text PRIMARY KEY,
+        entity text NOT NULL,
+        run_order integer NOT NULL,
+        source_hash text NOT NULL,
+        deployed_at timestamptz NOT NULL DEFAULT now()
+    );
+
+    -- Per-workspace settings, read by the triggers at run time: no redeploy to turn a rule off.
+    CREATE TABLE IF NOT EXISTS rulec.settings (
+        workspace_id text NOT NULL,
+        rule text NOT NULL,
+        active boolean NOT NULL DEFAULT true,
+        params jsonb NOT NULL DEFAULT '{}'::jsonb,
+        PRIMARY KEY (workspace_id, rule)
+    );
+
+    -- The time of the change: the transaction's, or the test clock `rulec.now` when set.
+    CREATE OR REPLACE FUNCTION rulec.now() RETURNS timestamptz
+    LANGUAGE sql STABLE AS $fn$
+        SELECT coalesce(nullif(current_setting('rulec.now', true), '')::timestamptz, now())
+    $fn$;
+
+    CREATE OR REPLACE FUNCTION rulec.from_micros(us bigint) RETURNS timestamptz
+    LANGUAGE sql IMMUTABLE AS $fn$ SELECT to_timestamp(0) + (us::text || ' microseconds')::interval $fn$;
+
+    -- A param override of a workspace (jsonb), or null.
+    CREATE OR REPLACE FUNCTION rulec.setting(p_workspace text, p_rule text, p_name text) RETURNS jsonb
+    LANGUAGE sql STABLE AS $fn$
+        SELECT s.params -> p_name FROM rulec.settings s WHERE s.workspace_id = p_workspace AND s.rule = p_rule
+    $fn$;
+
+    -- Microseconds since the epoch, exactly (extract returns numeric in PostgreSQL 14+).
+    CREATE OR REPLACE FUNCTION rulec.micros(t timestamptz) RETURNS bigint
+    LANGUAGE sql IMMUTABLE AS $fn$ SELECT (extract(epoch FROM t) * 1000000)::bigint $fn$;
+
+    CREATE OR REPLACE FUNCTION rulec.interval_micros(d interval) RETURNS bigint
+    LANGUAGE sql IMMUTABLE AS $fn$ SELECT (extract(epoch FROM d) * 1000000)::bigint $fn$;
+
+    -- Templates render timestamps as ISO 8601 UTC: 2026-11-27T10:00:00Z (fractions trimmed).
+    CREATE OR REPLACE FUNCTION rulec.render_timestamp(t timestamptz) RETURNS text
+    LANGUAGE sql IMMUTABLE AS $fn$
+        SELECT CASE WHEN t IS NULL THEN NULL ELSE
+            to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+            || coalesce('.' || nullif(rtrim(to_char(t AT TIME ZONE 'UTC', 'US'), '0'), ''), '') || 'Z' END
+    $fn$;
+
+    -- Durations in their largest exact unit: `3 days`, `90 minutes`, `1 hour`.
+    CREATE OR REPLACE FUNCTION rulec.render_duration(d interval) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE AS $fn$
+    DECLARE
+        us bigint := rulec.interval_micros(d);
+        unit record;
+    BEGIN
+        IF d IS NULL THEN RETURN NULL; END IF;
+        FOR unit IN SELECT * FROM (VALUES (604800000000::bigint, 'week', 1), (86400000000, 'day', 2), (3600000000, 'hour', 3),
+                                          (60000000, 'minute', 4), (1000000, 'second', 5)) u(size, name, ord) ORDER BY ord LOOP
+            IF us <> 0 AND us % unit.size = 0 THEN
+                RETURN (us / unit.size)::text || ' ' || unit.name || CASE WHEN abs(us / unit.size) = 1 THEN '' ELSE 's' END;
+            END IF;
+        END LOOP;
+        RETURN rulec.render_decimal(us::numeric / 1000000) || ' seconds';
+    END
+    $fn$;
+
+    -- Decimals in plain notation without trailing zeros: 0.9, 12, -3.25.
+    CREATE OR REPLACE FUNCTION rulec.render_decimal(n numeric) RETURNS text
+    LANGUAGE sql IMMUTABLE AS $fn$ SELECT CASE WHEN n = 0 THEN '0' ELSE trim_scale(n)::text END $fn$;
+
+    -- Division: exact decimals rounded to 10 places, null on division by zero.
+    CREATE OR REPLACE FUNCTION rulec.divide(a numeric, b numeric) RETURNS numeric
+    LANGUAGE sql IMMUTABLE AS $fn$ SELECT trim_scale(round(a / nullif(b, 0), 10)) $fn$;
+
+    -- Records one job (or refused fire); the same fire twice is one row.
+    CREATE OR REPLACE FUNCTION rulec.record_job(p_workspace text, p_rule text, p_action_index integer, p_action text,
+        p_entity text, p_entity_id text, p_params jsonb, p_status text, p_fire timestamptz, p_delay interval,
+        p_priority text, p_key_params text, p_queue text) RETURNS void
+    LANGUAGE sql AS $fn$
+        INSERT INTO rulec.jobs (workspace_id, rule, action, entity, entity_id, params, status, run_at, priority, idempotency_key, queue)
+        VALUES (p_workspace, p_rule, p_action, p_entity, p_entity_id, p_params, p_status, p_fire + coalesce(p_delay, interval '0'),
+                p_priority,
+                md5('rulec:v1|' || p_rule || '|' || p_action_index || '|' || p_entity || '|' || p_entity_id || '|'
+                    || rulec.micros(p_fire) || '|' || p_key_params),
+                p_queue)
+        ON CONFLICT (idempotency_key) DO NOTHING
+    $fn$;
+
+    -- The cascade depth of the change being processed: 0 for a change made outside rulec.
+    CREATE OR REPLACE FUNCTION rulec.depth() RETURNS integer
+    LANGUAGE sql STABLE AS $fn$
+        SELECT pg_trigger_depth() - 1 + coalesce(nullif(current_setting('rulec.depth_offset', true), '')::integer, 0)
+    $fn$;
+    """#
+}
