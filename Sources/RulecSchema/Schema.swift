@@ -61,12 +61,18 @@ public struct Field: Sendable, Equatable {
     /// True when the database fills the column when an insert leaves it out
     /// (generated ids, `created_at` defaults), so `create` need not give it.
     public var hasDefault: Bool
+    /// What the default is, when the schema says (YAML `default:`); `rulec schema ddl` writes it.
+    /// May be nil while `hasDefault` is true: a pulled schema knows a default exists, not always what it is.
+    public var defaultValue: FieldDefault?
 
-    public init(name: String, type: FieldType, nullable: Bool = false, hasDefault: Bool = false) {
+    public init(name: String, type: FieldType, nullable: Bool = false, hasDefault: Bool = false,
+                defaultValue: FieldDefault? = nil) {
         self.name = name
         self.type = type
         self.nullable = nullable
-        self.hasDefault = hasDefault
+        // INVARIANT: a field with a known default has a default.
+        self.hasDefault = hasDefault || defaultValue != nil
+        self.defaultValue = defaultValue
     }
 }
 
@@ -167,13 +173,24 @@ public struct Relation: Sendable, Equatable {
 public struct ActionSpec: Sendable, Equatable {
     public var name: String
     public var parameters: [ActionParameter]
-    /// The queue the relay delivers its jobs to.
+    /// The queue the relay delivers its jobs to (when `queueParameter` is set: only when that
+    /// parameter is null).
     public var queue: String
+    /// The parameter whose value names the queue, for actions such as `enqueue(queue: text, …)`
+    /// that let the rule choose it; nil when every job goes to `queue`.
+    public var queueParameter: String?
 
-    public init(name: String, parameters: [ActionParameter], queue: String) {
+    public init(name: String, parameters: [ActionParameter], queue: String, queueParameter: String? = nil) {
         self.name = name
         self.parameters = parameters
         self.queue = queue
+        self.queueParameter = queueParameter
+    }
+
+    /// The queue one job goes to, given the value of `queueParameter` when there is one.
+    public func queue(forParameterValue value: String?) -> String {
+        guard queueParameter != nil, let value, !value.isEmpty else { return queue }
+        return value
     }
 
     public func parameter(named name: String) -> ActionParameter? { parameters.first { $0.name == name } }
