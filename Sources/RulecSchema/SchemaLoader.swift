@@ -107,7 +107,7 @@ struct SchemaReader {
             return nil
         }
         guard let top = mapping(root, expected: "a mapping with `entities:`, `enums:` and `actions:`") else { return nil }
-        checkKeys(top, allowed: ["entities", "enums", "actions"], in: "a schema")
+        let unknownTopKeys = checkKeys(top, allowed: ["entities", "enums", "actions"], in: "a schema")
 
         var enums: [EnumType] = []
         if let node = top["enums"], !isNull(node) { enums = readEnums(node) }
@@ -116,7 +116,7 @@ struct SchemaReader {
         var raw: [RawEntity] = []
         if let node = top["entities"], !isNull(node) {
             raw = readEntities(node, enumNames: enumNames)
-        } else {
+        } else if unknownTopKeys == 0 {  // else the misspelt key was probably `entities`: said already
             error(.schemaMissingKey, "the schema declares no `entities`", at: map.range(of: root),
                   help: "add `entities:` with one entry per table rules react to")
         }
@@ -479,10 +479,14 @@ struct SchemaReader {
         return s.string
     }
 
-    mutating func checkKeys(_ m: Node.Mapping, allowed: [String], in context: String) {
+    /// Reports keys of `m` not in `allowed`, with a did-you-mean; returns how many there were.
+    @discardableResult
+    mutating func checkKeys(_ m: Node.Mapping, allowed: [String], in context: String) -> Int {
+        var unknown = 0
         for (k, _) in m {
             guard case .scalar(let s) = k else {
                 unexpected(k, expected: "a key of \(context) (one of \(allowed.map { "`\($0)`" }.joined(separator: ", ")))")
+                unknown += 1
                 continue
             }
             if allowed.contains(s.string) { continue }
@@ -493,7 +497,9 @@ struct SchemaReader {
                 help = "the keys of \(context) are \(allowed.map { "`\($0)`" }.joined(separator: ", "))"
             }
             error(.schemaUnknownKey, "unknown key `\(s.string)` in \(context)", at: map.range(of: k), help: help)
+            unknown += 1
         }
+        return unknown
     }
 
     mutating func unexpected(_ node: Node, expected: String) {
