@@ -1,0 +1,59 @@
+import Foundation
+import RulecDriver
+import Testing
+
+/// The scenario suites of the repository, run on the interpreter through `rulec test` as a user
+/// would: each directory of `tests/scenarios/` is one small program with its scenarios, and
+/// `rules/` is the example automations with one scenario file per rule file (docs/testing.md,
+/// "The scenario suites"). A failure prints the runner's own diff.
+struct ScenarioSuiteTests {
+    /// The repository root, found from this file (Tests/RulecDriverTests/ScenarioSuiteTests.swift).
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let scenariosDirectory = root.appendingPathComponent("tests/scenarios")
+
+    /// `tests/scenarios/differential/` holds scenarios of the interpreter/PostgreSQL differential test, which
+    /// runs them itself (on both backends); it is not one of these suites.
+    static let excluded: Set<String> = ["differential"]
+
+    /// Every directory of tests/scenarios/ holding a program and scenarios, then rules/.
+    static let suites: [String] = {
+        let fm = FileManager.default
+        let names = (try? fm.contentsOfDirectory(atPath: scenariosDirectory.path)) ?? []
+        var dirs = names.sorted().filter { !excluded.contains($0) }.map { scenariosDirectory.appendingPathComponent($0).path }
+            .filter { hasFiles(in: $0, ending: ".crmrule") && hasFiles(in: $0, ending: ".test.yaml") }
+        dirs.append(root.appendingPathComponent("rules").path)
+        return dirs
+    }()
+
+    static func files(in dir: String, ending suffix: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: dir) else { return [] }
+        return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(suffix) }
+    }
+
+    static func hasFiles(in dir: String, ending suffix: String) -> Bool { !files(in: dir, ending: suffix).isEmpty }
+
+    @Test(arguments: suites)
+    func suitePasses(_ dir: String) {
+        let out = TestCommand(paths: [dir]).run()
+        let name = dir.hasPrefix(Self.root.path) ? String(dir.dropFirst(Self.root.path.count + 1)) : dir
+        #expect(out.status == .ok, "\(name):\n\(out.stdout)\(out.stderr)")
+        #expect(out.stdout.hasSuffix(" 0 failed\n"), "\(name):\n\(out.stdout)")
+    }
+
+    @Test func thereAreEnoughScenarios() {
+        let count = Self.files(in: Self.scenariosDirectory.path, ending: ".test.yaml").count
+        #expect(count >= 40, "tests/scenarios holds \(count) scenario files")
+        #expect(Self.suites.count >= 10)
+    }
+
+    /// Each automation file of rules/ has its scenario file next to it.
+    @Test func everyRuleFileHasScenarios() {
+        let rulesDir = Self.root.appendingPathComponent("rules").path
+        for rule in Self.files(in: rulesDir, ending: ".crmrule") {
+            let test = String(rule.dropLast(".crmrule".count)) + ".test.yaml"
+            #expect(FileManager.default.fileExists(atPath: rulesDir + "/" + test), "rules/\(rule) has no rules/\(test)")
+        }
+    }
+}
