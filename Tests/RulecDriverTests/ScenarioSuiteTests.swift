@@ -48,6 +48,26 @@ struct ScenarioSuiteTests {
         #expect(Self.suites.count >= 10)
     }
 
+    /// LANGUAGE.md §9: a Supabase-shaped change stream with a malformed line and an unknown table
+    /// among good ones; every good line's jobs come out (golden `expected.jsonl`), the bad lines
+    /// are reported with their line numbers and counted, and `--until` fires the timers.
+    @Test func eventStreamGolden() throws {
+        let dir = Self.scenariosDirectory.appendingPathComponent("event-stream")
+        var jobs: [String] = [], errors: [String] = []
+        let status = RunCommand(paths: [dir.appendingPathComponent("rules.crmrule").path],
+                                input: dir.appendingPathComponent("events.jsonl").path,
+                                until: "2026-11-27T00:00:00Z")
+            .run(writeJob: { jobs.append($0) }, writeError: { errors.append($0) })
+        #expect(status == .ok)
+        let expected = try String(contentsOf: dir.appendingPathComponent("expected.jsonl"), encoding: .utf8)
+        let actual = jobs.joined().split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        #expect(actual == expected.split(separator: "\n", omittingEmptySubsequences: true).map(String.init))
+        let stderr = errors.joined()
+        #expect(stderr.contains("events.jsonl:2: error[R5015]"), "\(stderr)")
+        #expect(stderr.contains("events.jsonl:3: error[R5016]"), "\(stderr)")
+        #expect(stderr.contains("rulec run: 6 lines, 4 events, 5 jobs (pending 5), 2 malformed, 0 refused"), "\(stderr)")
+    }
+
     /// Each automation file of rules/ has its scenario file next to it.
     @Test func everyRuleFileHasScenarios() {
         let rulesDir = Self.root.appendingPathComponent("rules").path
