@@ -1,0 +1,74 @@
+import Foundation
+import RulecPostgres
+import RulecSQL
+import RulecSemantics
+import Testing
+
+/// The migration is idempotent and replaces the previous rule set cleanly (issue 5, item 1).
+@Suite struct MigrationTests {
+    static let before = """
+        rule on_contact
+          when contact created
+          then notify message: "new {contact.first_name}"
+
+        rule on_message
+          when message created
+          then notify message: "message {message.body}"
+
+        rule reminder
+          when 1 hour before appointment.start_time
+          then notify message: "soon"
+        """
+
+    static let after = """
+        rule on_contact
+          when contact created
+          then notify message: "welcome {contact.first_name}"
+        """
+
+    func catalog(_ db: PostgresTestDatabase) throws -> [[String?]] {
+        try db.client.query("SELECT name, source_hash, deployed_at::text FROM rulec.rules ORDER BY name")
+    }
+
+    func functions(_ db: PostgresTestDatabase) throws -> Set<String> {
+        Set(try db.client.query("SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'rulec'").compactMap { $0.first ?? nil })
+    }
+
+    func triggers(_ db: PostgresTestDatabase) throws -> Set<String> {
+        Set(try db.client.query("SELECT c.relname || '.' || t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal").compactMap { $0.first ?? nil })
+    }
+
+    @Test("applying the migration twice changes nothing; a new rule set removes what is gone")
+    func reapplyAndReplace() throws {
+        let server = try testServer()
+        let first = try program(Self.before)
+        let db = try PostgresTestDatabase.create(server: server, program: first)
+        defer { db.drop() }
+        let catalog1 = try catalog(db), functions1 = try functions(db), triggers1 = try triggers(db)
+        #expect(catalog1.count == 3)
+        #expect(functions1.isSuperset(of: ["rule_on_contact", "rule_on_message", "rule_reminder"]))
+        #expect(triggers1.contains("messages.rulec_1_insert") && triggers1.contains("appointments.rulec_0_timers"))
+
+        try db.client.execute("SELECT pg_sleep(0.01)")
+        try db.client.execute("BEGIN;\n" + MigrationCompiler.compile(first) + "\nCOMMIT;")
+        #expect(try catalog(db) == catalog1, "deployed_at or the catalog changed on a second apply")
+        #expect(try functions(db) == functions1)
+        #expect(try triggers(db) == triggers1)
+
+        let second = try program(Self.after)
+        try db.client.execute("BEGIN;\n" + MigrationCompiler.compile(second) + "\nCOMMIT;")
+        let catalog2 = try catalog(db)
+        #expect(catalog2.map { $0[0] } == ["on_contact"])
+        #expect(catalog2.first?[1] != catalog1.first?[1], "the changed rule's source hash is new")
+        let functions2 = try functions(db)
+        #expect(!functions2.contains("rule_on_message") && !functions2.contains("rule_reminder"))
+        #expect(functions2.contains("rule_on_contact"))
+        #expect(!functions2.contains { $0.hasPrefix("timers_") })
+        let triggers2 = try triggers(db)
+        #expect(triggers2 == ["contacts.rulec_1_insert"], "\(triggers2)")
+
+        // And the replaced rule runs its new text.
+        try db.client.execute("SET rulec.now = '2026-11-24T09:00:00Z'; INSERT INTO public.contacts (id, workspace_id, first_name, status) VALUES ('c1', 'w1', 'Ana', 'lead')")
+        #expect(try db.client.scalar("SELECT params ->> 'message' FROM rulec.jobs") == "welcome Ana")
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import RulecInterpreter
+import RulecPostgres
+import RulecScenario
+import RulecSemantics
+import Testing
+
+/// Two workspaces with the same rules (issue 5, item 8): every job carries the workspace of the
+/// row that fired it, and on a Supabase-like database (roles `authenticated` and `service_role`,
+/// `auth.uid()` reading `request.jwt.claims`, made before the migration) a member of one
+/// workspace reads none of the other's jobs, timers or settings; `service_role` reads all.
+@Suite struct TenancyTests {
+    static let rules = """
+        rule greet
+          param greeting: text = "Hello"
+          when contact created
+          then notify message: "{greeting} {contact.first_name}"
+
+        rule follow_up
+          when 2 days after contact.created_at
+          then send_sms to: contact.phone, body: "Still there, {contact.first_name}?"
+
+        rule converted
+          when contact.status changes to customer
+          then create task with contact_id: contact.id, workspace_id: contact.workspace_id, title: "Onboard {contact.first_name}"
+
+        rule task_made
+          when task created
+          then notify message: "task {task.title}"
+        """
+
+    static let supabase = """
+        DO $pre$ BEGIN
+            BEGIN CREATE ROLE authenticated NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+            BEGIN CREATE ROLE service_role NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+        END $pre$;
+        CREATE SCHEMA auth;
+        CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS
+            $fn$ SELECT nullif(current_setting('request.jwt.claims', true)::jsonb ->> 'sub', '')::uuid $fn$;
+        GRANT USAGE ON SCHEMA auth TO authenticated, service_role;
+        """
+
+    static let user1 = "11111111-1111-1111-1111-111111111111"
+    static let user2 = "22222222-2222-2222-2222-222222222222"
+
+    @Test("jobs carry their row's workspace; authenticated users see only their workspaces")
+    func tenancy() throws {
+        let server = try testServer()
+        let program = try program(Self.rules)
+        let db = try PostgresTestDatabase.create(server: server, program: program, preamble: Self.supabase)
+        defer { db.drop() }
+        try db.client.execute("GRANT USAGE ON SCHEMA public TO authenticated, service_role; GRANT SELECT ON ALL TABLES IN SCHEMA public TO authenticated, service_role")
+
+        var events: [(event: Event, at: Int64?)] = []
+        for (i, w) in ["w1", "w2", "w1", "w2"].enumerated() {
+            events.append((.insert(entity: "contact", row: ["id": .text("c\(i)"), "workspace_id": .text(w), "first_name": .text("N\(i)"),
+                                                            "status": .text("lead"), "phone": .text("+1555000\(i)")]), nil))
+            events.append((.update(entity: "contact", id: "c\(i)", set: ["status": .text("customer")]), nil))
+        }
+        let settings: WorkspaceSettings = ["w1": ["greet": RuleSettings(params: ["greeting": .text("Hi")])],
+                                           "w2": ["greet": RuleSettings(params: ["greeting": .text("Hey")])]]
+        let c = DifferentialCase(settings: settings, now: EventGenerator.start, given: [
+            (entity: "workspace_member", row: ["id": .text("m1"), "workspace_id": .text("w1"), "user_id": .text(Self.user1), "role": .text("member")]),
+            (entity: "workspace_member", row: ["id": .text("m2"), "workspace_id": .text("w2"), "user_id": .text(Self.user2), "role": .text("member")]),
+        ], events: events)
+        let (a, b) = try DifferentialTests.outcomes(c, program, db)
+        if let d = firstDifference(a.jobs, b.jobs) { Issue.record("job records differ: \(d)") }
+
+        // Every job carries the workspace of the row that fired it.
+        let jobs = try db.client.query("SELECT j.workspace_id, c.workspace_id FROM rulec.jobs j LEFT JOIN public.contacts c ON c.id = j.entity_id AND j.entity = 'contact' LEFT JOIN public.tasks t ON t.id = j.entity_id AND j.entity = 'task' WHERE coalesce(c.workspace_id, t.workspace_id) IS NOT NULL")
+        #expect(jobs.count == 12)
+        let mismatched = try db.client.scalar("""
+            SELECT count(*) FROM rulec.jobs j
+            LEFT JOIN public.contacts c ON j.entity = 'contact' AND c.id = j.entity_id
+            LEFT JOIN public.tasks t ON j.entity = 'task' AND t.id = j.entity_id
+            WHERE j.workspace_id IS DISTINCT FROM coalesce(c.workspace_id, t.workspace_id)
+            """)
+        #expect(mismatched == "0")
+
+        func visible(_ role: String, user: String?, _ table: String) throws -> [String] {
+            let claims = user.map { "SET request.jwt.claims = '{\"sub\": \"\($0)\"}';" } ?? ""
+            let rows = try db.client.query("BEGIN; SET LOCAL ROLE \(role); \(claims) SELECT coalesce(workspace_id, '') FROM rulec.\(table) ORDER BY 1; ")
+            try db.client.execute("COMMIT; RESET ROLE; RESET request.jwt.claims")
+            return rows.compactMap { $0.first ?? nil }
+        }
+        for table in ["jobs", "timers", "settings"] {
+            let all = try db.client.query("SELECT workspace_id FROM rulec.\(table) ORDER BY 1").compactMap { $0.first ?? nil }
+            #expect(Set(all) == ["w1", "w2"], "\(table) should hold rows of both workspaces: \(all)")
+            let one = try visible("authenticated", user: Self.user1, table)
+            #expect(!one.isEmpty && one.allSatisfy { $0 == "w1" }, "user 1 sees \(table) \(one)")
+            let two = try visible("authenticated", user: Self.user2, table)
+            #expect(!two.isEmpty && two.allSatisfy { $0 == "w2" }, "user 2 sees \(table) \(two)")
+            let nobody = try visible("authenticated", user: "33333333-3333-3333-3333-333333333333", table)
+            #expect(nobody.isEmpty, "a user of no workspace sees \(table) \(nobody)")
+            let service = try visible("service_role", user: nil, table)
+            #expect(service == all, "service_role sees \(table) \(service)")
+        }
+    }
+
+    @Test("the migration applies on plain PostgreSQL, without Supabase's roles and auth schema")
+    func plainPostgres() throws {
+        let server = try testServer()
+        let db = try PostgresTestDatabase.create(server: server, program: try program(Self.rules))
+        defer { db.drop() }
+        #expect(try db.client.scalar("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'rulec' AND c.relrowsecurity") == "5")
+    }
+}
