@@ -11,7 +11,7 @@ struct Rulec: ParsableCommand {
         commandName: "rulec",
         abstract: "Compile, check and test .crmrule automations for Supabase/PostgreSQL CRMs.",
         version: rulecVersion,
-        subcommands: [Compile.self, Check.self, Test.self, Run.self, Format.self, Parse.self, SchemaGroup.self, Explain.self]
+        subcommands: [Compile.self, Check.self, Test.self, Run.self, Format.self, Parse.self, SchemaGroup.self, Explain.self, Deploy.self, Status.self]
     )
 }
 
@@ -215,5 +215,42 @@ struct Format: ParsableCommand {
 
     func run() throws {
         try finish(FormatCommand(paths: paths, check: check, renderer: diagnostics.renderer).run())
+    }
+}
+
+struct Deploy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deploy rules into a live PostgreSQL: plan, check the live schema, apply in one transaction.",
+        discussion: "Exit status: 0 deployed (or dry run passed), 1 rule errors, missing tables or columns, or a database error (nothing changed), 2 usage errors.")
+
+    @Argument(help: "Rule files, or directories holding .crmrule files (default: rules/).")
+    var paths: [String] = ["rules"]
+
+    @Option(name: .long, help: "PostgreSQL URL: postgres://USER[:PASSWORD]@HOST:PORT/DATABASE (a socket directory as ?host=/path).")
+    var databaseUrl: String
+
+    @Option(name: .long, help: "Schema YAML file (default: the embedded CRM schema).")
+    var schema: String?
+
+    @Flag(name: .long, help: "Print the plan and the live-schema check; change nothing.")
+    var dryRun = false
+
+    @OptionGroup var diagnostics: DiagnosticOptions
+
+    func run() throws {
+        try finish(DeployCommand(paths: paths, schemaPath: schema, databaseURL: databaseUrl, dryRun: dryRun,
+                                 renderer: diagnostics.renderer).run())
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show deployed rules, jobs by status, timers and the oldest pending job of a database.")
+
+    @Option(name: .long, help: "PostgreSQL URL: postgres://USER[:PASSWORD]@HOST:PORT/DATABASE (a socket directory as ?host=/path).")
+    var databaseUrl: String
+
+    func run() throws {
+        try finish(StatusCommand(databaseURL: databaseUrl).run())
     }
 }
