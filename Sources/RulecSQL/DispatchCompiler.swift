@@ -37,8 +37,9 @@ struct DispatchCompiler {
                 let f = entity.field(named: field)!
                 let was = new.read("OLD", f), now = new.read("NEW", f)
                 var c = ["\(was) IS DISTINCT FROM \(now)"]
-                if let from { c.append("coalesce(\(was) = \(new.compile(from)), false)") }
-                if let to { c.append("coalesce(\(now) = \(new.compile(to)), false)") }
+                // `from`/`to` match like `IS NOT DISTINCT FROM`, as the interpreter: `changes from null` means "was null".
+                if let from { c.append("\(was) IS NOT DISTINCT FROM \(new.compile(from))") }
+                if let to { c.append("\(now) IS NOT DISTINCT FROM \(new.compile(to))") }
                 parts.append("(" + c.joined(separator: " AND ") + ")")
             case (.meets(let cond), .insert):
                 parts.append("coalesce(\(new.compile(cond)), false)")
