@@ -8,8 +8,6 @@ let usage = """
 
     subcommands:
       frontend [--rules N] [--runs N]   lex+parse throughput on a generated N-rule file
-      check ARGS…                       name resolution and type checking (CheckerBenchmark.swift)
-      interpret ARGS…                   interpreter throughput (InterpreterBenchmark.swift)
     """
 
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -19,13 +17,10 @@ guard let subcommand = arguments.first else {
 }
 arguments.removeFirst()
 
+// Each benchmark lives in its own file as `enum XBenchmark`; add its case here and to `usage`.
 switch subcommand {
 case "frontend":
     exit(FrontendBenchmark.main(arguments))
-case "check":
-    CheckerBenchmark.run(arguments)
-case "interpret":
-    InterpreterBenchmark.run(arguments)
 case "-h", "--help", "help":
     print(usage)
 default:
