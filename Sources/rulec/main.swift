@@ -166,7 +166,7 @@ struct Compile: ParsableCommand {
 struct SchemaGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema", abstract: "Show the CRM schema, or print its PostgreSQL DDL.",
-        subcommands: [SchemaShow.self, SchemaDDL.self])
+        subcommands: [SchemaShow.self, SchemaDDL.self, SchemaPull.self])
 }
 
 struct SchemaShow: ParsableCommand {
@@ -252,5 +252,30 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try finish(StatusCommand(databaseURL: databaseUrl).run())
+    }
+}
+
+struct SchemaPull: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pull", abstract: "Write the schema of a live PostgreSQL database as schema YAML.",
+        discussion: "Exit status: 0 pulled (warnings on stderr), 1 nothing to pull, 2 bad URL or unreachable database.")
+
+    @Option(name: .long, help: "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (a socket directory as ?host=/dir).")
+    var databaseUrl: String
+
+    @Option(name: .long, help: "Database schema to pull (repeatable or comma-separated; default: public).")
+    var dbSchema: [String] = []
+
+    @Option(name: .long, help: "The tenant column (default: workspace_id); `none` for a single-tenant database.")
+    var tenantKey: String?
+
+    @Option(name: .shortAndLong, help: "Write the YAML to this file instead of standard output.")
+    var output: String?
+
+    @OptionGroup var diagnostics: DiagnosticOptions
+
+    func run() throws {
+        try finish(SchemaPullCommand(databaseURL: databaseUrl, dbSchemas: dbSchema, tenantKey: tenantKey, output: output,
+                                     renderer: diagnostics.renderer).runBlocking())
     }
 }
