@@ -156,7 +156,7 @@ struct CatalogMapper {
     /// The singular of the table name; where two tables of different schemas give the same name,
     /// those outside the first schema get theirs prefixed with their schema (`crm_contact`).
     private func nameEntities(_ pulled: inout [Pulled], firstSchema: String) {
-        let bases = pulled.map { RuleName.sanitized(Inflection.singular($0.table.name)) }
+        let bases = pulled.map { Inflection.singular(RuleName.sanitized($0.table.name)) }
         var counts: [String: Int] = [:]
         for b in bases { counts[b, default: 0] += 1 }
         var scope = NameScope()
