@@ -430,15 +430,19 @@ struct CatalogMapper {
                 }
                 guard p.fieldByNumber[number] != nil, seen.insert(number).inserted else { continue }
                 let targetTable = con.referencedTableOID.flatMap { tablesByOID[$0] }
-                let targetName = targetTable.map { "`\($0.schema).\($0.name)`" } ?? "a table rulec cannot see"
                 guard let targetOID = con.referencedTableOID, let t = indexByOID[targetOID] else {
-                    diagnostics.append(.warning(.pullUnsupportedForeignKey,
-                        "the foreign key `\(p.table.name).\(columnNames[0])` references \(targetName), which is not pulled, so it gives no relation",
-                        at: nil, help: options.followReferences
-                            ? "the referenced table has no single-column primary key"
-                            : "add its schema with `--db-schema`"))
+                    let message: String, help: String
+                    if let targetTable {
+                        message = "the foreign key `\(p.table.name).\(columnNames[0])` references `\(targetTable.schema).\(targetTable.name)`, which is not pulled, so it gives no relation"
+                        help = options.followReferences ? "that table has no single-column primary key" : "add its schema with `--db-schema`"
+                    } else {
+                        message = "the foreign key `\(p.table.name).\(columnNames[0])` references a table outside the pulled catalog, so it gives no relation"
+                        help = "foreign keys to system tables are not followed"
+                    }
+                    diagnostics.append(.warning(.pullUnsupportedForeignKey, message, at: nil, help: help))
                     continue
                 }
+                let targetName = "`\(pulled[t].table.schema).\(pulled[t].table.name)`"
                 guard con.referencedColumns == [pulled[t].keyColumn.number] else {
                     diagnostics.append(.warning(.pullUnsupportedForeignKey,
                         "the foreign key `\(p.table.name).\(columnNames[0])` references a column of \(targetName) other than its primary key, so it gives no relation",
