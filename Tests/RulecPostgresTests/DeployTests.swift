@@ -3,6 +3,7 @@ import Testing
 import RulecDriver
 import RulecPostgres
 import RulecSchema
+import RulecSemantics
 
 /// `rulec deploy` and `rulec status` against a real PostgreSQL (started by `make test` /
 /// scripts/with-postgres.sh). Each test gets its own database holding the default schema's DDL,
@@ -269,7 +270,7 @@ import RulecSchema
 
     // MARK: helpers
 
-    static func program(_ files: [String: String]) throws -> RulecSemantics.CheckedProgram {
+    static func program(_ files: [String: String]) throws -> CheckedProgram {
         let dir = try writeRules(files)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let loaded = try ProgramLoader(paths: [dir]).load()
@@ -285,18 +286,9 @@ import RulecSchema
     }
 }
 
-import RulecSemantics
-
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
-}
-
-/// The server the test script started (`DatabaseURL.fromEnvironment`). Without one the tests
-/// fail: they never skip.
-func deployTestServer() throws -> DatabaseURL {
-    guard let url = DatabaseURL.fromEnvironment() else { throw TestFailure(DatabaseURL.missingServerHelp) }
-    return url
 }
 
 /// A fresh database with the default schema's DDL (what `rulec schema ddl | psql` gives), dropped
@@ -308,7 +300,7 @@ final class ScratchDatabase: @unchecked Sendable {
     let client: BlockingPostgresClient
 
     init() throws {
-        server = try deployTestServer()
+        server = try testServer()   // Support.swift: fails, never skips, without a server
         var url = server
         url.database = "rulec_deploy_\(ProcessInfo.processInfo.processIdentifier)_\(Self.counter.next())"
         self.url = url
