@@ -121,7 +121,10 @@ public struct Lexer {
         guard length >= 2, length <= 8 else { return nil }
         // Keywords are lowercase; a quick first-byte check keeps identifiers fast.
         guard bytes[s] >= UInt8(ascii: "a") else { return nil }
-        return Keyword.bySpelling[String(decoding: bytes[s..<e], as: UTF8.self)]
+        // No String, no hashing: the (at most 8) bytes packed into one integer, binary-searched.
+        var key: UInt64 = 0
+        for i in s..<e { key = key << 8 | UInt64(bytes[i]) }
+        return PackedKeywords.lookup(key)
     }
 
     private mutating func skipTrivia() {
@@ -229,6 +232,26 @@ public struct Lexer {
         diags.append(.error(.unterminatedString, "unterminated string", at: range(start, end),
                             help: "close the string with `\"`"))
         return (end, false)
+    }
+}
+
+/// Keywords keyed by their spelling packed big-endian into a `UInt64` (every keyword has 2 to 8
+/// ASCII letters, and identifier bytes are never 0, so the packing is one-to-one), sorted for
+/// binary search. The lexer's hottest lookup: once per identifier.
+enum PackedKeywords {
+    static let table: [(key: UInt64, keyword: Keyword)] = Keyword.allCases.map { kw in
+        (kw.rawValue.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, kw)
+    }.sorted { $0.key < $1.key }
+
+    static func lookup(_ key: UInt64) -> Keyword? {
+        table.withUnsafeBufferPointer { t in
+            var lo = 0, hi = t.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if t[mid].key < key { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < t.count && t[lo].key == key ? t[lo].keyword : nil
+        }
     }
 }
 
