@@ -47,8 +47,8 @@ private struct PullServer {
                              "-U", user, "-d", database, "-f", file.path]
         let out = dir.appendingPathComponent("rulec-pull-\(UUID().uuidString).out")
         let err = dir.appendingPathComponent("rulec-pull-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: out)
             try? FileManager.default.removeItem(at: err)
