@@ -67,8 +67,9 @@ extension Engine {
             case let (.changes(field, from, to), .update):
                 let was = change.old![field] ?? .null, now = change.new![field] ?? .null
                 guard isDistinct(was, now) else { continue }
-                if let from, Comparison.equal(ev.eval(from), was) != true { continue }
-                if let to, Comparison.equal(ev.eval(to), now) != true { continue }
+                // `from`/`to` match like `IS NOT DISTINCT FROM`, so `changes from null` means "was null".
+                if let from, isDistinct(ev.eval(from), was) { continue }
+                if let to, isDistinct(ev.eval(to), now) { continue }
                 return true
             case (.meets(let c), .insert):
                 if ev.holds(c) { return true }
