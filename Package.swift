@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "RulecDiagnostics"),
@@ -25,7 +27,13 @@ let package = Package(
         .target(name: "RulecSQL", dependencies: ["RulecSchema", "RulecSemantics"]),
         // Scenario files (`*.test.yaml`) and event streams: parsed, run on an engine, compared.
         .target(name: "RulecScenario", dependencies: ["RulecDiagnostics", "RulecSchema", "RulecSemantics", "RulecInterpreter", "Yams"]),
-        .target(name: "RulecDriver", dependencies: ["RulecDiagnostics", "RulecSyntax", "RulecSchema", "RulecSemantics", "RulecInterpreter", "RulecScenario", "RulecSQL"]),
+        // The only target that links a PostgreSQL client: introspection, deploy, relay, the postgres test backend.
+        .target(name: "RulecPostgres", dependencies: [
+            "RulecDiagnostics", "RulecSchema", "RulecSemantics", "RulecInterpreter", "RulecScenario", "RulecSQL",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "RulecDriver", dependencies: ["RulecDiagnostics", "RulecSyntax", "RulecSchema", "RulecSemantics", "RulecInterpreter", "RulecScenario", "RulecSQL", "RulecPostgres"]),
         .executableTarget(name: "rulec", dependencies: [
             "RulecDriver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -37,5 +45,6 @@ let package = Package(
         .testTarget(name: "RulecSemanticsTests", dependencies: ["RulecSemantics", "RulecSyntax", "RulecSchema"], exclude: ["Cases"]),
         .testTarget(name: "RulecInterpreterTests", dependencies: ["RulecInterpreter", "RulecSemantics", "RulecSyntax", "RulecSchema"]),
         .testTarget(name: "RulecDriverTests", dependencies: ["RulecDriver", "RulecScenario", "RulecInterpreter"]),
+        .testTarget(name: "RulecPostgresTests", dependencies: ["RulecPostgres", "RulecDriver", "RulecSQL", "RulecScenario", "RulecInterpreter"]),
     ]
 )

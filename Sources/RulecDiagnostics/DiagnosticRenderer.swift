@@ -36,22 +36,28 @@ public struct DiagnosticRenderer: Sendable {
         if let r = d.range, r.file < sources.files.count {
             let file = sources[r.file]
             let (line, col) = file.lineAndColumn(of: r.start)
-            let (endLine, endCol) = file.lineAndColumn(of: r.end)
-            let gutter = String(repeating: " ", count: String(max(line, endLine)).count)
+            let labels = d.labels.filter { $0.range.file < sources.files.count }
+            let maxLine = ([file.lineAndColumn(of: r.end).line] + labels.map { sources[$0.range.file].lineAndColumn(of: $0.range.end).line }).max()!
+            let gutter = String(repeating: " ", count: String(max(line, maxLine)).count)
             out += "\(gutter)\(paint("-->", blue)) \(file.path):\(line):\(col)\n"
             out += "\(gutter) \(paint("|", blue))\n"
-            out += snippet(file: file, line: line, col: col, endLine: endLine, endCol: endCol, gutter: gutter,
-                           marker: "^", label: nil, color: severityColor(d.severity))
-            for label in d.labels where label.range.file < sources.files.count {
-                let lf = sources[label.range.file]
-                let (l, c) = lf.lineAndColumn(of: label.range.start)
-                let (el, ec) = lf.lineAndColumn(of: label.range.end)
-                if label.range.file != r.file {
-                    out += "\(gutter)\(paint("::>", blue)) \(lf.path):\(l):\(c)\n"
+            // Each source line is printed once; a label on a line already shown adds only its underline.
+            var shown: (file: Int, line: Int)?
+            func mark(_ range: SourceRange, marker: Character, label: String?, color: String) {
+                let f = sources[range.file]
+                let (l, c) = f.lineAndColumn(of: range.start)
+                let (el, ec) = f.lineAndColumn(of: range.end)
+                if range.file != r.file && shown?.file != range.file {
+                    out += "\(gutter)\(paint("::>", blue)) \(f.path):\(l):\(c)\n"
                 }
-                out += snippet(file: lf, line: l, col: c, endLine: el, endCol: ec, gutter: gutter,
-                               marker: "-", label: label.message, color: blue)
+                if shown?.file != range.file || shown?.line != l {
+                    out += sourceLine(file: f, line: l, gutter: gutter)
+                    shown = (range.file, l)
+                }
+                out += underline(file: f, line: l, col: c, endLine: el, endCol: ec, gutter: gutter, marker: marker, label: label, color: color)
             }
+            mark(r, marker: "^", label: nil, color: severityColor(d.severity))
+            for label in labels { mark(label.range, marker: "-", label: label.message, color: blue) }
             for note in d.notes { out += "\(gutter) \(paint("=", blue)) note: \(note)\n" }
             if let help = d.help { out += "\(gutter) \(paint("=", blue)) help: \(help)\n" }
         } else {
@@ -61,22 +67,19 @@ public struct DiagnosticRenderer: Sendable {
         return out + "\n"
     }
 
-    private func snippet(file: SourceFile, line: Int, col: Int, endLine: Int, endCol: Int, gutter: String,
-                         marker: Character, label: String?, color: String) -> String {
-        let text = file.lineText(line)
-        let width: Int
-        if endLine == line {
-            width = max(1, endCol - col)
-        } else {
-            width = max(1, text.count - col + 1)
-        }
+    private func sourceLine(file: SourceFile, line: Int, gutter: String) -> String {
         let lineNo = String(line).leftPadded(to: gutter.count)
-        var out = "\(paint(lineNo + " |", blue)) \(text)\n"
+        return "\(paint(lineNo + " |", blue)) \(file.lineText(line))\n"
+    }
+
+    private func underline(file: SourceFile, line: Int, col: Int, endLine: Int, endCol: Int, gutter: String,
+                           marker: Character, label: String?, color: String) -> String {
+        let text = file.lineText(line)
+        let width = endLine == line ? max(1, endCol - col) : max(1, text.count - col + 1)
         // Keep tabs in the padding so the caret lines up under the same character.
         let padding = String(text.prefix(max(0, col - 1)).map { $0 == "\t" ? "\t" : " " })
-        let underline = padding + String(repeating: marker, count: width)
-        out += "\(gutter) \(paint("|", blue)) \(paint(underline + (label.map { " " + $0 } ?? ""), color))\n"
-        return out
+        let marks = padding + String(repeating: marker, count: width)
+        return "\(gutter) \(paint("|", blue)) \(paint(marks + (label.map { " " + $0 } ?? ""), color))\n"
     }
 
     /// One JSON object with the fields tools need; keys in a fixed order for stable output.

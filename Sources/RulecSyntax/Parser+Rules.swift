@@ -45,8 +45,29 @@ extension Parser {
                           help: "keep one `\(what)` clause"))
         }
 
+        // Clause ranks in LANGUAGE.md §3's order, to warn about (accepted) other orders.
+        var lastRank = 0
+        func rank(_ k: Keyword) -> Int? {
+            switch k {
+            case .param: return 1
+            case .once: return 2
+            case .limit: return 3
+            case .priority: return 4
+            case .when: return 5
+            case .if: return 6
+            case .then: return 7
+            default: return nil
+            }
+        }
         loop: while !at(.endOfFile) && !at(.rule) {
             let before = current.range.start
+            if case .keyword(let k) = current.kind, let r = rank(k) {
+                if r < lastRank {
+                    report(.warning(.clauseOutOfOrder, "`\(k.rawValue)` comes after a later clause", at: current.range,
+                                    help: "write clauses in the order `param`, `once per`, `limit`, `priority`, `when`, `if`, `then`; `rulec fmt` reorders them"))
+                }
+                lastRank = max(lastRank, r)
+            }
             switch current.kind {
             case .keyword(.param):
                 params.append(parseParam())

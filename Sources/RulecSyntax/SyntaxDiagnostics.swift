@@ -76,11 +76,21 @@ extension DiagnosticCode {
         Every rule has a trigger: `when contact created`, `when contact.status changes`, …
         """)
 
+    public static let commentInInterpolation = DiagnosticCode("R1024", "comment inside a template", explanation: """
+        `#` inside `{…}` in a string would start a comment that silently hides the rest of the \
+        expression. Move the comment out of the string.
+        """)
+    public static let clauseOutOfOrder = DiagnosticCode("R1025", "clause out of order", explanation: """
+        A rule's clauses come in the order of LANGUAGE.md §3: `param`, `once per`, `limit`, `priority`, \
+        `when`, `if`, `then`. Other orders are accepted with this warning; `rulec fmt` puts them in order.
+        """)
+
     /// Every syntax code, for `rulec explain` and the docs.
     public static let syntaxCodes: [DiagnosticCode] = [
         .invalidUTF8, .unexpectedCharacter, .unterminatedString, .invalidEscape, .unclosedInterpolation,
         .unmatchedBrace, .invalidNumber, .expectedToken, .missingThen, .unknownDurationUnit, .unclosedDelimiter,
         .nestingTooDeep, .duplicateClause, .keywordAsName, .invalidTrigger, .invalidPriority,
         .emptyInterpolation, .chainedComparison, .missingActions, .descriptionTemplate, .missingWhen,
+        .commentInInterpolation, .clauseOutOfOrder,
     ]
 }

@@ -73,6 +73,10 @@ enum TemplateParser {
                     if !sub.at(.endOfFile) {
                         sub.expected("`}` to end the interpolation")
                     }
+                    for comment in sub.lexer.comments {
+                        diags.append(.error(.commentInInterpolation, "`#` starts a comment inside `{…}`", at: comment.range,
+                                            help: "move the comment out of the string"))
+                    }
                     diags += sub.diagnostics
                     parts.append(.interpolation(e))
                 }
