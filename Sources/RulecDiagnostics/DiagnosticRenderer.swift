@@ -51,7 +51,7 @@ public struct DiagnosticRenderer: Sendable {
                     out += "\(gutter)\(paint("::>", blue)) \(f.path):\(l):\(c)\n"
                 }
                 if shown?.file != range.file || shown?.line != l {
-                    out += sourceLine(file: f, line: l, gutter: gutter)
+                    out += sourceLine(file: f, line: l, col: c, gutter: gutter)
                     shown = (range.file, l)
                 }
                 out += underline(file: f, line: l, col: c, endLine: el, endCol: ec, gutter: gutter, marker: marker, label: label, color: color)
@@ -67,14 +67,26 @@ public struct DiagnosticRenderer: Sendable {
         return out + "\n"
     }
 
-    private func sourceLine(file: SourceFile, line: Int, gutter: String) -> String {
-        let lineNo = String(line).leftPadded(to: gutter.count)
-        return "\(paint(lineNo + " |", blue)) \(file.lineText(line))\n"
+    /// Lines longer than this are shown as a window around the column of interest.
+    static let maxShownWidth = 160
+
+    /// The part of a line shown, and the number of characters cut from its start.
+    private func window(_ text: String, around col: Int) -> (String, Int) {
+        guard text.count > DiagnosticRenderer.maxShownWidth else { return (text, 0) }
+        let skip = max(0, min(col - 1 - 40, text.count - DiagnosticRenderer.maxShownWidth))
+        let shown = String(text.dropFirst(skip).prefix(DiagnosticRenderer.maxShownWidth))
+        return (skip > 0 ? "…" + shown : shown, skip > 0 ? skip - 1 : 0)
     }
 
-    private func underline(file: SourceFile, line: Int, col: Int, endLine: Int, endCol: Int, gutter: String,
+    private func sourceLine(file: SourceFile, line: Int, col: Int, gutter: String) -> String {
+        let lineNo = String(line).leftPadded(to: gutter.count)
+        return "\(paint(lineNo + " |", blue)) \(window(file.lineText(line), around: col).0)\n"
+    }
+
+    private func underline(file: SourceFile, line: Int, col rawCol: Int, endLine: Int, endCol rawEndCol: Int, gutter: String,
                            marker: Character, label: String?, color: String) -> String {
-        let text = file.lineText(line)
+        let (text, cut) = window(file.lineText(line), around: rawCol)
+        let col = rawCol - cut, endCol = min(rawEndCol - cut, text.count + 1)
         let width = endLine == line ? max(1, endCol - col) : max(1, text.count - col + 1)
         // Keep tabs in the padding so the caret lines up under the same character.
         let padding = String(text.prefix(max(0, col - 1)).map { $0 == "\t" ? "\t" : " " })

@@ -91,7 +91,7 @@ public final class BlockingPostgresClient: @unchecked Sendable {
     }
 
     deinit {
-        if !closed { _ = connection.close() }
+        if !closed { _ = connection.close() as EventLoopFuture<Void> }
     }
 
     /// Runs SQL text (one or many statements) and returns the rows of the last result set, each

@@ -281,7 +281,7 @@ public final class PostgresBackendPool: @unchecked Sendable {
     public var factory: ScenarioBackendFactory {
         { [self] program, settings, now throws(BackendError) in
             let db: PostgresTestDatabase
-            do { db = try database(for: program) } catch { throw BackendError("PostgreSQL: \(error.description)") }
+            do { db = try database(for: program) } catch { throw BackendError("PostgreSQL: \(String(describing: error))") }
             return try PostgresScenarioBackend(database: db, settings: settings, now: now)
         }
     }

@@ -62,7 +62,8 @@ struct RuleGraph {
         return out
     }
 
-    /// Strongly connected components that form cycles, each in rule order, sorted by first rule.
+    /// The cycles among rules: one per strongly connected component, as a path from its first rule
+    /// back to it (`a → c → d → a`), sorted by first rule.
     func cycles() -> [[CheckedRule]] {
         let n = rules.count
         var edges = Array(repeating: [Int](), count: n)
@@ -107,6 +108,25 @@ struct RuleGraph {
                 }
             }
         }
-        return result.sorted { $0[0] < $1[0] }.map { $0.map { rules[$0] } }
+        // Report each component as a real cycle: the shortest path from its first rule back to it.
+        return result.sorted { $0[0] < $1[0] }.map { component in
+            let start = component[0]
+            let members = Set(component)
+            var previous: [Int: Int] = [:]
+            var queue = [start]
+            var head = 0
+            var last = start
+            search: while head < queue.count {
+                let v = queue[head]
+                head += 1
+                for w in edges[v] where members.contains(w) {
+                    if w == start { last = v; break search }
+                    if previous[w] == nil { previous[w] = v; queue.append(w) }
+                }
+            }
+            var path = [last]
+            while path[0] != start, let p = previous[path[0]] { path.insert(p, at: 0) }
+            return path.map { rules[$0] }
+        }
     }
 }

@@ -16,6 +16,11 @@ extension Parser {
             }
         }
         drainLexer()
+        if droppedDiagnostics > 0 {
+            diagnostics.append(.error(.tooManyErrors, "\(droppedDiagnostics) more errors in this file are not shown",
+                                      at: SourceRange(file: fileIndex, start: lexer.end, end: lexer.end),
+                                      help: "fix the errors above first; later ones are often caused by them"))
+        }
         return RuleFile(file: fileIndex, rules: rules, comments: lexer.comments)
     }
 

@@ -12,7 +12,10 @@ public final class Parser {
 
     var lexer: Lexer
     let fileIndex: Int
+    /// Tokens read ahead, from `lookaheadStart` on; consumed ones are dropped in batches so
+    /// `advance` is O(1) and memory stays bounded on huge files.
     var lookahead: [Token] = []
+    var lookaheadStart = 0
     var previous: Token
     var diagnostics: [Diagnostic] = []
     /// Nesting depth of the expression being parsed.
@@ -86,11 +89,11 @@ public final class Parser {
     // MARK: Token stream
 
     func peek(_ n: Int = 0) -> Token {
-        while lookahead.count <= n {
+        while lookahead.count - lookaheadStart <= n {
             lookahead.append(lexer.next())
             drainLexer()
         }
-        return lookahead[n]
+        return lookahead[lookaheadStart + n]
     }
 
     var current: Token { peek() }
@@ -98,7 +101,13 @@ public final class Parser {
     @discardableResult
     func advance() -> Token {
         let t = peek()
-        if t.kind != .endOfFile { lookahead.removeFirst() }
+        if t.kind != .endOfFile {
+            lookaheadStart += 1
+            if lookaheadStart >= 64 {
+                lookahead.removeFirst(lookaheadStart)
+                lookaheadStart = 0
+            }
+        }
         previous = t
         return t
     }
@@ -121,8 +130,16 @@ public final class Parser {
 
     // MARK: Diagnostics
 
+    /// At most this many diagnostics per file: hostile input costs one screen, not a flood.
+    static let maxDiagnostics = 100
+    var droppedDiagnostics = 0
+
     func report(_ d: Diagnostic) {
         if d.severity == .error { ruleHasErrors = true }
+        if diagnostics.count >= Parser.maxDiagnostics {
+            droppedDiagnostics += 1
+            return
+        }
         diagnostics.append(d)
     }
 

@@ -85,12 +85,17 @@ extension DiagnosticCode {
         `when`, `if`, `then`. Other orders are accepted with this warning; `rulec fmt` puts them in order.
         """)
 
+    public static let tooManyErrors = DiagnosticCode("R1026", "too many errors", explanation: """
+        A file reports at most 100 syntax diagnostics; the rest are counted. Fix the first ones: later \
+        errors are usually consequences.
+        """)
+
     /// Every syntax code, for `rulec explain` and the docs.
     public static let syntaxCodes: [DiagnosticCode] = [
         .invalidUTF8, .unexpectedCharacter, .unterminatedString, .invalidEscape, .unclosedInterpolation,
         .unmatchedBrace, .invalidNumber, .expectedToken, .missingThen, .unknownDurationUnit, .unclosedDelimiter,
         .nestingTooDeep, .duplicateClause, .keywordAsName, .invalidTrigger, .invalidPriority,
         .emptyInterpolation, .chainedComparison, .missingActions, .descriptionTemplate, .missingWhen,
-        .commentInInterpolation, .clauseOutOfOrder,
+        .commentInInterpolation, .clauseOutOfOrder, .tooManyErrors,
     ]
 }
