@@ -1,4 +1,5 @@
 import RulecDiagnostics
+import RulecPostgres
 import RulecScenario
 import RulecSchema
 import RulecSemantics
@@ -13,7 +14,7 @@ public struct ExplainCommand {
     public init(code: String) { self.code = code }
 
     /// Every code any phase can report.
-    public static var allCodes: [DiagnosticCode] { DiagnosticCode.syntaxCodes + [DiagnosticCode.formatterSelfCheck] + DiagnosticCode.schemaCodes + DiagnosticCode.semanticCodes + DiagnosticCode.scenarioCodes }
+    public static var allCodes: [DiagnosticCode] { DiagnosticCode.syntaxCodes + [DiagnosticCode.formatterSelfCheck] + DiagnosticCode.schemaCodes + DiagnosticCode.pullCodes + DiagnosticCode.semanticCodes + DiagnosticCode.scenarioCodes }
 
     public func run() -> CommandOutput {
         let wanted = code.uppercased()
