@@ -1,0 +1,287 @@
+import RulecInterpreter
+import RulecSchema
+import RulecSemantics
+
+/// The fast path of `StreamDecoder`: one pass over a stream line's bytes straight into typed rows,
+/// with no JSON tree in between. It takes only the lines whose shape it fully understands (the
+/// Supabase webhook keys, column names and strings without escapes, values whose conversion is
+/// unambiguous) and returns nil for anything else, which the general decoder then handles, errors
+/// and all. So the two give the same change for every line the scanner accepts.
+// INVARIANT: `scan` returns a change only for a well-formed JSON line that `StreamDecoder.decodeGeneral`
+// would decode to the same change; for every other line it returns nil, never an error.
+struct StreamScanner {
+    /// A column as the scanner converts it.
+    private enum Kind {
+        case text
+        case enumeration(Set<String>)
+        case int
+        case timestamp
+        /// A list of texts (or of one enum's values).
+        case textList(Set<String>?)
+        case bool
+        /// Anything else: the line goes to the general decoder.
+        case other
+    }
+
+    private struct Table {
+        let entity: Entity
+        /// column name bytes → (name, kind)
+        let columns: [[UInt8]: (name: String, kind: Kind)]
+    }
+
+    private let tables: [[UInt8]: Table]
+    private let qualified: [[UInt8]: Table]
+
+    init(schema: Schema) {
+        func kind(_ t: FieldType) -> Kind {
+            switch t {
+            case .text, .phone, .email, .uuid: return .text
+            case .enumeration(let name): return .enumeration(Set(schema.enumType(named: name)?.values ?? []))
+            case .int: return .int
+            case .timestamp: return .timestamp
+            case .bool: return .bool
+            case .list(let e):
+                switch e {
+                case .text, .phone, .email, .uuid: return .textList(nil)
+                case .enumeration(let name): return .textList(Set(schema.enumType(named: name)?.values ?? []))
+                default: return .other
+                }
+            default: return .other
+            }
+        }
+        var tables: [[UInt8]: Table] = [:], qualified: [[UInt8]: Table] = [:]
+        for e in schema.entities {
+            var columns: [[UInt8]: (name: String, kind: Kind)] = [:]
+            for f in e.fields where columns[Array(f.name.utf8)] == nil { columns[Array(f.name.utf8)] = (f.name, kind(f.type)) }
+            let t = Table(entity: e, columns: columns)
+            qualified[Array("\(e.dbSchema).\(e.table)".utf8)] = t
+            if tables[Array(e.table.utf8)] == nil { tables[Array(e.table.utf8)] = t }
+        }
+        self.tables = tables
+        self.qualified = qualified
+    }
+
+    func scan(_ line: [UInt8]) -> StreamChange? {
+        line.withUnsafeBufferPointer { buffer in
+            var cursor = Cursor(b: buffer)
+            return scanLine(&cursor)
+        }
+    }
+
+    private struct Cursor {
+        let b: UnsafeBufferPointer<UInt8>
+        var i = 0
+        var lastTimestampBytes: ArraySlice<UInt8> = []
+        var lastTimestamp: Int64 = 0
+
+        mutating func space() {
+            while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+        }
+
+        mutating func take(_ c: UInt8) -> Bool {
+            space()
+            guard i < b.count, b[i] == c else { return false }
+            i += 1
+            return true
+        }
+
+        func peek() -> UInt8? { i < b.count ? b[i] : nil }
+
+        /// A string without escapes, as its raw bytes (valid UTF-8 checked by the caller's use).
+        mutating func rawString() -> UnsafeBufferPointer<UInt8>? {
+            space()
+            guard i < b.count, b[i] == 0x22 else { return nil }
+            let start = i + 1
+            var j = start
+            while j < b.count {
+                let c = b[j]
+                if c == 0x22 { break }
+                if c == 0x5C || c < 0x20 { return nil }
+                j += 1
+            }
+            guard j < b.count else { return nil }
+            i = j + 1
+            return UnsafeBufferPointer(rebasing: b[start..<j])
+        }
+
+        mutating func string() -> String? {
+            guard let raw = rawString() else { return nil }
+            return String(validating: raw, as: UTF8.self)
+        }
+
+        mutating func null() -> Bool {
+            space()
+            guard i + 4 <= b.count, b[i] == 0x6E, b[i + 1] == 0x75, b[i + 2] == 0x6C, b[i + 3] == 0x6C else { return false }
+            i += 4
+            return true
+        }
+
+        /// A JSON integer (no fraction, no exponent) that fits Int64; nil otherwise.
+        mutating func integer() -> Int64? {
+            space()
+            var j = i
+            var negative = false
+            if j < b.count, b[j] == 0x2D { negative = true; j += 1 }
+            let digitsStart = j
+            var v: Int64 = 0
+            while j < b.count, b[j] >= 0x30, b[j] <= 0x39 {
+                let (m, o1) = v.multipliedReportingOverflow(by: 10)
+                let (a, o2) = negative ? m.subtractingReportingOverflow(Int64(b[j] - 0x30)) : m.addingReportingOverflow(Int64(b[j] - 0x30))
+                if o1 || o2 { return nil }
+                v = a
+                j += 1
+            }
+            let n = j - digitsStart
+            guard n > 0, !(n > 1 && b[digitsStart] == 0x30) else { return nil }
+            if j < b.count, b[j] == 0x2E || b[j] == 0x65 || b[j] == 0x45 { return nil }
+            i = j
+            return v
+        }
+
+        mutating func timestamp() -> Int64? {
+            guard let raw = rawString() else { return nil }
+            if raw.elementsEqual(lastTimestampBytes) { return lastTimestamp }
+            guard let s = String(validating: raw, as: UTF8.self), let t = Timestamps.parse(s) else { return nil }
+            lastTimestampBytes = ArraySlice(raw)
+            lastTimestamp = t
+            return t
+        }
+    }
+
+    private func scanLine(_ c: inout Cursor) -> StreamChange? {
+        guard c.take(0x7B) else { return nil }
+        var kind: StreamChange.Kind?
+        var tableName: UnsafeBufferPointer<UInt8>?
+        var schemaName: UnsafeBufferPointer<UInt8>?
+        var table: Table?
+        var record: Row??, old: Row??
+        var at: Int64??
+        var first = true
+        while true {
+            if first, c.take(0x7D) { break }
+            first = false
+            guard let key = c.rawString(), c.take(0x3A) else { return nil }
+            switch key.count {
+            case 4 where key.elementsEqual("type".utf8):
+                guard kind == nil, let t = c.rawString() else { return nil }
+                if t.elementsEqual("INSERT".utf8) { kind = .insert }
+                else if t.elementsEqual("UPDATE".utf8) { kind = .update }
+                else if t.elementsEqual("DELETE".utf8) { kind = .delete }
+                else { return nil }
+            case 5 where key.elementsEqual("table".utf8):
+                guard tableName == nil, let t = c.rawString() else { return nil }
+                tableName = t
+            case 6 where key.elementsEqual("schema".utf8):
+                guard schemaName == nil, let s = c.rawString() else { return nil }
+                schemaName = s
+            case 6 where key.elementsEqual("record".utf8), 10 where key.elementsEqual("old_record".utf8):
+                let isRecord = key.count == 6
+                guard (isRecord ? record : old) == nil else { return nil }
+                if c.null() {
+                    if isRecord { record = .some(nil) } else { old = .some(nil) }
+                } else {
+                    if table == nil { table = resolve(tableName, schemaName) }
+                    guard let table, let row = scanRow(&c, table) else { return nil }
+                    if isRecord { record = .some(row) } else { old = .some(row) }
+                }
+            case 16 where key.elementsEqual("commit_timestamp".utf8):
+                guard at == nil else { return nil }
+                if c.null() { at = .some(nil) } else {
+                    guard let t = c.timestamp() else { return nil }
+                    at = .some(t)
+                }
+            default:
+                return nil
+            }
+            if c.take(0x2C) { continue }
+            guard c.take(0x7D) else { return nil }
+            break
+        }
+        c.space()
+        guard c.i == c.b.count, let kind, let t = table ?? resolve(tableName, schemaName) else { return nil }
+        // Keys seen after `record` must not change the table it was read against.
+        guard table == nil || t.entity.name == resolve(tableName, schemaName)?.entity.name else { return nil }
+        let rec = record ?? nil, prev = old ?? nil
+        let source: Row?
+        switch kind {
+        case .insert, .update:
+            guard rec != nil else { return nil }
+            source = rec
+        case .delete:
+            guard prev != nil || rec != nil else { return nil }
+            source = prev ?? rec
+        }
+        guard let idValue = source?[t.entity.key], !idValue.isNull else { return nil }
+        return StreamChange(kind: kind, entity: t.entity.name, id: StreamDecoder.keyText(idValue), record: rec, oldRecord: prev,
+                            at: at ?? nil)
+    }
+
+    private func resolve(_ table: UnsafeBufferPointer<UInt8>?, _ schema: UnsafeBufferPointer<UInt8>?) -> Table? {
+        guard let table else { return nil }
+        if let schema {
+            var q = Array(schema)
+            q.append(0x2E)
+            q.append(contentsOf: table)
+            return qualified[q]
+        }
+        return tables[Array(table)]
+    }
+
+    private func scanRow(_ c: inout Cursor, _ t: Table) -> Row? {
+        guard c.take(0x7B) else { return nil }
+        var row: Row = [:]
+        row.reserveCapacity(t.columns.count)
+        if c.take(0x7D) { return row }
+        while true {
+            guard let key = c.rawString(), c.take(0x3A), let column = t.columns[Array(key)] else { return nil }
+            guard let v = scanValue(&c, column.kind) else { return nil }
+            row[column.name] = v
+            if c.take(0x2C) { continue }
+            guard c.take(0x7D) else { return nil }
+            return row
+        }
+    }
+
+    private func scanValue(_ c: inout Cursor, _ kind: Kind) -> Value? {
+        if c.null() { return .null }
+        switch kind {
+        case .text:
+            return c.string().map(Value.text)
+        case .enumeration(let values):
+            guard let s = c.string(), values.contains(s) else { return nil }
+            return .text(s)
+        case .int:
+            return c.integer().map(Value.int)
+        case .timestamp:
+            return c.timestamp().map(Value.timestamp)
+        case .bool:
+            c.space()
+            if c.i + 4 <= c.b.count, c.b[c.i] == 0x74, c.b[c.i + 1] == 0x72, c.b[c.i + 2] == 0x75, c.b[c.i + 3] == 0x65 {
+                c.i += 4
+                return .bool(true)
+            }
+            if c.i + 5 <= c.b.count, c.b[c.i] == 0x66, c.b[c.i + 1] == 0x61, c.b[c.i + 2] == 0x6C, c.b[c.i + 3] == 0x73, c.b[c.i + 4] == 0x65 {
+                c.i += 5
+                return .bool(false)
+            }
+            return nil
+        case .textList(let values):
+            guard c.take(0x5B) else { return nil }
+            var items: [Value] = []
+            if c.take(0x5D) { return .list(items) }
+            while true {
+                // A null item converts to null in the general decoder too.
+                if c.null() { items.append(.null) } else {
+                    guard let s = c.string() else { return nil }
+                    if let values, !values.contains(s) { return nil }
+                    items.append(.text(s))
+                }
+                if c.take(0x2C) { continue }
+                guard c.take(0x5D) else { return nil }
+                return .list(items)
+            }
+        case .other:
+            return nil
+        }
+    }
+}
