@@ -172,7 +172,7 @@ struct Evaluator {
         case .greaterEqual: return Comparison.compare(a, b).map { .bool($0 >= 0) } ?? .null
         case .contains:
             switch (a, b) {
-            case let (.text(s), .text(t)): return .bool(t.isEmpty || s.utf8.firstRange(of: t.utf8) != nil)
+            case let (.text(s), .text(t)): return .bool(Evaluator.containsBytes(s, t))
             case let (.list(items), x): return membership(x, .list(items))
             default: return .null
             }
@@ -187,6 +187,31 @@ struct Evaluator {
         case .multiply: return Arithmetic.multiply(a, b)
         case .divide: return Arithmetic.divide(a, b)
         case .and, .or: return .null
+        }
+    }
+
+    /// Whether `t`'s UTF-8 bytes occur in `s`'s (PostgreSQL's `strpos(s, t) > 0` on UTF-8 text;
+    /// the empty text occurs everywhere). A plain byte loop: the generic `firstRange(of:)` of the
+    /// standard library was a fifth of the interpreter's time on keyword rules.
+    static func containsBytes(_ s: String, _ t: String) -> Bool {
+        var s = s, t = t
+        return s.withUTF8 { hay in
+            t.withUTF8 { needle in
+                let n = needle.count, h = hay.count
+                if n == 0 { return true }
+                if n > h { return false }
+                let first = needle[0]
+                var i = 0
+                while i <= h - n {
+                    if hay[i] == first {
+                        var k = 1
+                        while k < n, hay[i + k] == needle[k] { k += 1 }
+                        if k == n { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
         }
     }
 
