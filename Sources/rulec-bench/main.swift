@@ -8,6 +8,9 @@ let usage = """
 
     subcommands:
       frontend [--rules N] [--runs N]   lex+parse throughput on a generated N-rule file
+      check [--rules N] [--files F] [--reps K] [--write DIR]   parse+check time of N generated rules
+      interpret --events FILE --rules PATH [--limit N] [--general-decoder] [--verify-decoder]
+                                        interpreter events/s: decode and evaluation, timed apart
     """
 
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -21,6 +24,10 @@ arguments.removeFirst()
 switch subcommand {
 case "frontend":
     exit(FrontendBenchmark.main(arguments))
+case "check":
+    CheckerBenchmark.run(arguments)
+case "interpret":
+    InterpreterBenchmark.run(arguments)
 case "-h", "--help", "help":
     print(usage)
 default:
