@@ -26,7 +26,13 @@ public final class Checker {
         return (failed ? nil : CheckedProgram(schema: schema, rules: rules), diags)
     }
 
-    func report(_ d: Diagnostic) { diagnostics.append(d) }
+    /// Errors so far, counted as they come so a rule can tell whether it added any in O(1).
+    private(set) var errorCount = 0
+
+    func report(_ d: Diagnostic) {
+        if d.severity == .error { errorCount += 1 }
+        diagnostics.append(d)
+    }
 
     func checkRules(_ tree: SyntaxTree) -> [CheckedRule] {
         var firstByName: [String: RuleDecl] = [:]

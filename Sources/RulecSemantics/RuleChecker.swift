@@ -22,7 +22,7 @@ struct RuleChecker {
     func report(_ d: Diagnostic) { checker.report(d) }
 
     mutating func check() -> CheckedRule? {
-        let errorsBefore = checker.diagnostics.filter { $0.severity == .error }.count
+        let errorsBefore = checker.errorCount
         guard let entity = resolveRuleEntity() else { return nil }
         self.entity = entity
         oldAllowed = rule.triggers.allSatisfy {
@@ -48,7 +48,7 @@ struct RuleChecker {
         for a in rule.actions {
             if let c = checkAction(a, scope: scope, guarded: guarded) { actions.append(c) }
         }
-        let errorsAfter = checker.diagnostics.filter { $0.severity == .error }.count
+        let errorsAfter = checker.errorCount
         guard errorsAfter == errorsBefore else { return nil }
         return CheckedRule(name: rule.name.name, description: rule.description, params: checkedParams, oncePer: oncePer,
                            limit: limit, priority: rule.priority?.level ?? .normal, entity: entity.name, triggers: triggers,

@@ -66,11 +66,21 @@ struct RuleGraph {
     /// back to it (`a → c → d → a`), sorted by first rule.
     func cycles() -> [[CheckedRule]] {
         let n = rules.count
+        // Only rules on the written entity (or reading it in a `reaches` aggregate) can fire.
+        var listeners: [String: [Int]] = [:]
+        for (j, s) in rules.enumerated() {
+            listeners[s.entity, default: []].append(j)
+            for case .reaches(_, _, let related) in s.triggers {
+                for r in related where r.entity != s.entity { listeners[r.entity, default: []].append(j) }
+            }
+        }
         var edges = Array(repeating: [Int](), count: n)
         for (i, r) in rules.enumerated() {
+            var targets = Set<Int>()
             for w in writes(r) {
-                for (j, s) in rules.enumerated() where fires(w, s) && !edges[i].contains(j) { edges[i].append(j) }
+                for j in listeners[w.entity] ?? [] where fires(w, rules[j]) { targets.insert(j) }
             }
+            edges[i] = targets.sorted()
         }
         // Tarjan's algorithm, iterative so a huge program cannot overflow the stack.
         var index = 0
