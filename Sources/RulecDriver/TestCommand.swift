@@ -1,6 +1,7 @@
 import Foundation
 import RulecDiagnostics
 import RulecInterpreter
+import RulecPostgres
 import RulecScenario
 import RulecSemantics
 
@@ -22,10 +23,20 @@ public struct TestCommand {
     public var filter: String?
     public var renderer: DiagnosticRenderer
     public var backend: ScenarioBackendFactory
+    /// Where the scenarios run: the interpreter (the factory `backend`) or PostgreSQL.
+    public var backendKind: BackendKind
+    /// The PostgreSQL server for `.postgres`; nil reads RULEC_TEST_PG* / PG* from the environment.
+    public var databaseURL: String?
+
+    /// `--backend interpreter|postgres`.
+    public enum BackendKind: String, Sendable, CaseIterable {
+        case interpreter, postgres
+    }
 
     public init(paths: [String] = [], rulesPaths: [String] = [], schemaPath: String? = nil,
                 format: DiagnosticRenderer.Format = .text, filter: String? = nil,
-                renderer: DiagnosticRenderer? = nil, backend: @escaping ScenarioBackendFactory = InterpreterBackend.factory) {
+                renderer: DiagnosticRenderer? = nil, backend: @escaping ScenarioBackendFactory = InterpreterBackend.factory,
+                backendKind: BackendKind = .interpreter, databaseURL: String? = nil) {
         self.paths = paths.isEmpty ? ["."] : paths
         self.rulesPaths = rulesPaths
         self.schemaPath = schemaPath
@@ -33,7 +44,29 @@ public struct TestCommand {
         self.filter = filter
         self.renderer = renderer ?? DiagnosticRenderer(format: format)
         self.backend = backend
+        self.backendKind = backendKind
+        self.databaseURL = databaseURL
     }
+
+    /// The PostgreSQL server to run on, checked by connecting to it; a usage error when there is none.
+    func postgresServer() -> Result<DatabaseURL, CommandFailure> {
+        let url: DatabaseURL
+        if let text = databaseURL {
+            do { url = try DatabaseURL(parsing: text) } catch { return .failure(CommandFailure(message: error.description)) }
+        } else {
+            guard let env = DatabaseURL.fromEnvironment() else { return .failure(CommandFailure(message: DatabaseURL.missingServerHelp)) }
+            url = env
+        }
+        do {
+            let probe = try BlockingPostgresClient(url: url)
+            probe.close()
+        } catch {
+            return .failure(CommandFailure(message: "cannot use PostgreSQL at \(url): \(error.description)"))
+        }
+        return .success(url)
+    }
+
+    struct CommandFailure: Error { var message: String }
 
     /// The rule files and test files the paths name.
     func discover() throws(RuleSources.Problem) -> (rules: [String], tests: [String]) {
@@ -89,7 +122,18 @@ public struct TestCommand {
         if let filter, !filter.isEmpty {
             scenarios = scenarios.filter { $0.name.localizedCaseInsensitiveContains(filter) }
         }
-        let runner = ScenarioRunner(program: program, backend: backend)
+        var factory = backend
+        var pool: PostgresBackendPool?
+        if backendKind == .postgres {
+            switch postgresServer() {
+            case .failure(let f): return CommandOutput(stderr: "error: \(f.message)\n", status: .usage)
+            case .success(let url):
+                pool = PostgresBackendPool(server: url)
+                factory = pool!.factory
+            }
+        }
+        defer { pool?.close() }
+        let runner = ScenarioRunner(program: program, backend: factory)
         var passed = 0, failed = 0, errors = 0
         for scenario in scenarios {
             let r = runner.run(scenario, sources: loaded.sources)

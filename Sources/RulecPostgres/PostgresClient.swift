@@ -101,12 +101,38 @@ public final class BlockingPostgresClient: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { throw PostgresError(message: "the connection to \(url) is closed") }
-        do {
-            let rows = try connection.simpleQuery(sql).wait()
-            return rows.map { row in row.map { cell in cell.bytes.map { String(buffer: $0) } } }
-        } catch {
-            throw PostgresError(error, doing: "query failed")
+        // PostgresNIO speaks only the extended protocol, one statement per message: split the
+        // text as psql does, and run the statements in order on this session.
+        let statements = SQLStatementSplitter.split(sql)
+        var last: [[String?]] = []
+        for (i, statement) in statements.enumerated() {
+            do {
+                let rows = try connection.simpleQuery(statement).wait()
+                if !rows.isEmpty || i == statements.count - 1 {
+                    last = rows.map { row in row.map(Self.text) }
+                }
+            } catch {
+                var e = PostgresError(error, doing: "query failed")
+                if statements.count > 1 {
+                    let head = statement.prefix(120).replacingOccurrences(of: "\n", with: " ")
+                    e.message += " (in statement \(i + 1) of \(statements.count): \(head)\(statement.count > 120 ? "…" : ""))"
+                }
+                throw e
+            }
         }
+        return last
+    }
+
+    /// A cell as PostgreSQL's text form. The extended protocol returns common types (int, bool,
+    /// float) in binary; those are decoded and printed as PostgreSQL prints them.
+    static func text(_ cell: PostgresCell) -> String? {
+        guard let bytes = cell.bytes else { return nil }
+        if cell.format == .text { return String(buffer: bytes) }
+        if let s = try? cell.decode(String.self) { return s }
+        if let i = try? cell.decode(Int64.self) { return String(i) }
+        if let b = try? cell.decode(Bool.self) { return b ? "t" : "f" }
+        if let d = try? cell.decode(Double.self) { return String(d) }
+        return String(buffer: bytes)
     }
 
     /// Runs SQL text for its effect.
@@ -126,5 +152,88 @@ public final class BlockingPostgresClient: @unchecked Sendable {
         guard !closed else { return }
         closed = true
         _ = try? connection.close().wait()
+    }
+}
+
+/// Splits SQL text into statements at top-level semicolons, as psql does: not inside '…' or "…"
+/// quotes, `$tag$…$tag$` dollar quotes, `--` line comments or `/* */` comments (nested).
+public enum SQLStatementSplitter {
+    public static func split(_ sql: String) -> [String] {
+        let b = Array(sql.utf8)
+        var out: [String] = []
+        var start = 0, i = 0
+        func flush(_ end: Int) {
+            let text = String(decoding: b[start..<end], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !isBlank(text) { out.append(text) }
+        }
+        while i < b.count {
+            let c = b[i]
+            switch c {
+            case UInt8(ascii: "'"), UInt8(ascii: "\""):
+                i += 1
+                while i < b.count {
+                    if b[i] == c {
+                        if i + 1 < b.count, b[i + 1] == c { i += 2; continue }
+                        break
+                    }
+                    i += 1
+                }
+                i += 1
+            case UInt8(ascii: "-") where i + 1 < b.count && b[i + 1] == UInt8(ascii: "-"):
+                while i < b.count, b[i] != UInt8(ascii: "\n") { i += 1 }
+            case UInt8(ascii: "/") where i + 1 < b.count && b[i + 1] == UInt8(ascii: "*"):
+                var depth = 0
+                while i < b.count {
+                    if b[i] == UInt8(ascii: "/"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "*") { depth += 1; i += 2; continue }
+                    if b[i] == UInt8(ascii: "*"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "/") {
+                        depth -= 1; i += 2
+                        if depth == 0 { break }
+                        continue
+                    }
+                    i += 1
+                }
+            case UInt8(ascii: "$"):
+                // A dollar quote `$tag$` (tag: letters, digits, underscores, not starting with a digit).
+                var j = i + 1
+                while j < b.count, b[j] == UInt8(ascii: "_") || (b[j] >= 0x80) || isAlnum(b[j]) { j += 1 }
+                let previous = i > 0 ? b[i - 1] : 0
+                let tagOK = j < b.count && b[j] == UInt8(ascii: "$") && !(i + 1 < b.count && isDigit(b[i + 1]))
+                    && !(isAlnum(previous) || previous == UInt8(ascii: "_"))
+                guard tagOK else { i += 1; continue }
+                let tag = Array(b[i...j])
+                i = j + 1
+                while i < b.count {
+                    if b[i] == UInt8(ascii: "$"), i + tag.count <= b.count, Array(b[i..<(i + tag.count)]) == tag { i += tag.count; break }
+                    i += 1
+                }
+            case UInt8(ascii: ";"):
+                flush(i)
+                i += 1
+                start = i
+            default:
+                i += 1
+            }
+        }
+        if start < b.count { flush(b.count) }
+        return out
+    }
+
+    private static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+    private static func isAlnum(_ c: UInt8) -> Bool { isDigit(c) || (c | 0x20 >= 97 && c | 0x20 <= 122) }
+
+    /// Only whitespace and comments.
+    private static func isBlank(_ s: String) -> Bool {
+        var rest = Substring(s)
+        while true {
+            rest = rest.drop { $0.isWhitespace }
+            if rest.isEmpty { return true }
+            if rest.hasPrefix("--") {
+                rest = rest.drop { $0 != "\n" }
+            } else if rest.hasPrefix("/*"), let end = rest.range(of: "*/") {
+                rest = rest[end.upperBound...]
+            } else {
+                return false
+            }
+        }
     }
 }

@@ -12,10 +12,13 @@ import RulecSQL
 /// is dropped by `drop()`. `reset()` empties every table so one database serves many scenarios of
 /// the same program: creating a database costs far more than a `TRUNCATE`.
 ///
-/// Two choices make the database behave like the interpreter's world, which has neither:
+/// Three choices make the database behave like the interpreter's world:
 /// - foreign key constraints are left out (unless `foreignKeys`), because the interpreter does
 ///   not refuse a message whose contact is gone; rules and scenarios are about rules, not about
 ///   referential integrity;
+/// - `NOT NULL` is dropped from every column but the key, because scenario rows may leave out
+///   fields that have no default (LANGUAGE.md §8's own example inserts a message without
+///   `delivery_status`) and the interpreter takes them as null;
 /// - generated text ids are `<entity>_<n>` from one sequence, as the interpreter numbers them, so
 ///   rows made by data actions have the same keys (and their jobs the same idempotency keys).
 public final class PostgresTestDatabase: @unchecked Sendable {
@@ -79,6 +82,9 @@ public final class PostgresTestDatabase: @unchecked Sendable {
         }
         var ids = "CREATE SCHEMA rulec_test;\nCREATE SEQUENCE rulec_test.ids;\n"
         for e in program.schema.entities {
+            for f in e.fields where f.name != e.key && !f.nullable {
+                ids += "ALTER TABLE \(SQLQuoting.qualified(e.dbSchema, e.table)) ALTER COLUMN \(SQLQuoting.identifier(f.name)) DROP NOT NULL;\n"
+            }
             for f in e.fields where f.defaultValue == .generated && [.text, .phone, .email].contains(f.type) {
                 ids += "ALTER TABLE \(SQLQuoting.qualified(e.dbSchema, e.table)) ALTER COLUMN \(SQLQuoting.identifier(f.name)) "
                     + "SET DEFAULT \(SQLQuoting.literal(e.name + "_")) || nextval('rulec_test.ids');\n"

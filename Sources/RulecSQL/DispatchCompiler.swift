@@ -38,8 +38,10 @@ struct DispatchCompiler {
                 let was = new.read("OLD", f), now = new.read("NEW", f)
                 var c = ["\(was) IS DISTINCT FROM \(now)"]
                 // `from`/`to` match like `IS NOT DISTINCT FROM`, as the interpreter: `changes from null` means "was null".
-                if let from { c.append("\(was) IS NOT DISTINCT FROM \(new.compile(from))") }
-                if let to { c.append("\(now) IS NOT DISTINCT FROM \(new.compile(to))") }
+                // Cast to the field's type: a bare `null` literal is typed text.
+                let type = new.sqlType(ExprType(f.type))
+                if let from { c.append("\(was) IS NOT DISTINCT FROM (\(new.compile(from)))::\(type)") }
+                if let to { c.append("\(now) IS NOT DISTINCT FROM (\(new.compile(to)))::\(type)") }
                 parts.append("(" + c.joined(separator: " AND ") + ")")
             case (.meets(let cond), .insert):
                 parts.append("coalesce(\(new.compile(cond)), false)")
@@ -130,7 +132,7 @@ struct DispatchCompiler {
         if op == .update, let columns = watchedColumns(involved) {
             when = " WHEN (" + columns.map { "OLD.\(SQLQuoting.identifier($0)) IS DISTINCT FROM NEW.\(SQLQuoting.identifier($0))" }.joined(separator: " OR ") + ")"
         }
-        return """
+        let text = """
         CREATE OR REPLACE FUNCTION \(function)() RETURNS trigger
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET "TimeZone" = 'UTC' AS $rulec$
         DECLARE
@@ -156,5 +158,6 @@ struct DispatchCompiler {
             FOR EACH ROW\(when) EXECUTE FUNCTION \(function)();
 
         """
+        return SQLNames.dollarQuoted(text)
     }
 }

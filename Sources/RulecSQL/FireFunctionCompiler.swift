@@ -91,7 +91,7 @@ struct FireFunctionCompiler {
             }
         }
         let ws = c.workspace
-        return """
+        let text = """
         CREATE OR REPLACE FUNCTION \(SQLNames.fireFunction(rule.name))(r \(rowType), o \(rowType), v_now timestamptz) RETURNS void
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET "TimeZone" = 'UTC' AS $rulec$
         DECLARE
@@ -108,6 +108,7 @@ struct FireFunctionCompiler {
         $rulec$;
 
         """
+        return SQLNames.dollarQuoted(text)
     }
 
     /// Marks the data action about to run, so a cascade stopped below it names its cause.

@@ -17,4 +17,20 @@ enum SQLNames {
         for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
         return String(decoding: Array(s.utf8.prefix(30)), as: UTF8.self) + "_" + String(h, radix: 16).suffix(8)
     }
+
+    /// Function bodies are written between `$rulec$` quotes. Rule text (a literal holding
+    /// `$rulec$`) must never end the quote early: when the body holds the tag, a fresh one
+    /// (`$rulec1$`, …) that it does not hold replaces it around the body.
+    static func dollarQuoted(_ function: String) -> String {
+        let open = "AS $rulec$\n", close = "\n$rulec$;"
+        guard let a = function.range(of: open), let b = function.range(of: close, options: .backwards), a.upperBound <= b.lowerBound else {
+            return function
+        }
+        let body = function[a.upperBound..<b.lowerBound]
+        guard body.contains("$rulec$") else { return function }
+        var n = 1
+        while body.contains("$rulec\(n)$") { n += 1 }
+        let tag = "$rulec\(n)$"
+        return String(function[..<a.lowerBound]) + "AS \(tag)\n" + body + "\n\(tag);" + String(function[b.upperBound...])
+    }
 }

@@ -29,6 +29,7 @@ struct DiagnosticOptions: ParsableArguments {
 }
 
 extension DiagnosticRenderer.Format: ExpressibleByArgument {}
+extension TestCommand.BackendKind: ExpressibleByArgument {}
 
 /// Prints a command's output and exits with its status.
 func finish(_ output: CommandOutput) throws -> Never {
@@ -85,7 +86,7 @@ struct Explain: ParsableCommand {
 
 struct Test: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the scenarios of *.test.yaml files on the interpreter.",
+        abstract: "Run the scenarios of *.test.yaml files on the interpreter or on PostgreSQL.",
         discussion: "Exit status: 0 all passed, 3 some failed, 1 invalid rules or test files, 2 usage errors.")
 
     @Argument(help: "Directories (every .crmrule is the program, every *.test.yaml is run), rule files or test files. Default: the current directory.")
@@ -100,11 +101,20 @@ struct Test: ParsableCommand {
     @Option(name: .long, help: "Only scenarios whose name contains this text.")
     var filter: String?
 
+    @Option(name: .long, help: "Where scenarios run: interpreter or postgres (a scratch database per rule set, the compiled migration).")
+    var backend: TestCommand.BackendKind = .interpreter
+
+    @Option(name: .long, help: "PostgreSQL server for --backend postgres (postgres://USER@HOST:PORT/DB, ?host=/socket/dir); default from PGHOST/PGPORT/PGUSER.")
+    var databaseUrl: String?
+
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
+        if databaseUrl != nil && backend != .postgres {
+            try finish(CommandOutput(stderr: "error: --database-url needs --backend postgres\n", status: .usage))
+        }
         try finish(TestCommand(paths: paths, rulesPaths: rules, schemaPath: schema, format: diagnostics.format,
-                               filter: filter, renderer: diagnostics.renderer).run())
+                               filter: filter, renderer: diagnostics.renderer, backendKind: backend, databaseURL: databaseUrl).run())
     }
 }
 

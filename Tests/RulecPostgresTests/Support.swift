@@ -50,7 +50,8 @@ func program(_ text: String) throws -> CheckedProgram {
 
 /// One job record as text with every field, params in canonical form, for comparing backends.
 func fullRecord(_ j: JobRecord) -> String {
-    let params = j.params.map { "\($0.name)=\(ValueConverter.canonical($0.value))" }.joined(separator: ", ")
+    // As canonical JSON: a list and a json document of the same shape, or 5 and 5.0, are the same param.
+    let params = j.params.map { "\($0.name)=\(ValueConverter.canonicalJSON(ValueConverter.jsonText($0.value)))" }.joined(separator: ", ")
     return "workspace=\(j.workspaceId ?? "null") rule=\(j.rule) action=\(j.action ?? "null") entity=\(j.entity)/\(j.entityId) "
         + "params={\(params)} status=\(j.status.rawValue) run_at=\(Timestamps.format(j.runAt)) priority=\(j.priority.rawValue) "
         + "key=\(j.idempotencyKey)"

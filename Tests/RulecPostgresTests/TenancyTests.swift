@@ -68,9 +68,9 @@ import Testing
 
         // Every job carries the workspace of the row that fired it.
         let jobs = try db.client.query("SELECT j.workspace_id, c.workspace_id FROM rulec.jobs j LEFT JOIN public.contacts c ON c.id = j.entity_id AND j.entity = 'contact' LEFT JOIN public.tasks t ON t.id = j.entity_id AND j.entity = 'task' WHERE coalesce(c.workspace_id, t.workspace_id) IS NOT NULL")
-        #expect(jobs.count == 12)
+        #expect(jobs.count == 8, "greet and task_made, for 4 contacts")
         let mismatched = try db.client.scalar("""
-            SELECT count(*) FROM rulec.jobs j
+            SELECT count(*)::text FROM rulec.jobs j
             LEFT JOIN public.contacts c ON j.entity = 'contact' AND c.id = j.entity_id
             LEFT JOIN public.tasks t ON j.entity = 'task' AND t.id = j.entity_id
             WHERE j.workspace_id IS DISTINCT FROM coalesce(c.workspace_id, t.workspace_id)
@@ -102,6 +102,7 @@ import Testing
         let server = try testServer()
         let db = try PostgresTestDatabase.create(server: server, program: try program(Self.rules))
         defer { db.drop() }
-        #expect(try db.client.scalar("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'rulec' AND c.relrowsecurity") == "5")
+        let secured = try db.client.scalar("SELECT count(*)::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'rulec' AND c.relrowsecurity")
+        #expect(secured == "5")
     }
 }
