@@ -17,7 +17,7 @@ build:
 
 # swift test's own summary is left untouched (no filtering of its output).
 test: build
-	scripts/with-postgres.sh $(SWIFT) test
+	scripts/with-postgres.sh scripts/with-redis.sh $(SWIFT) test
 	scripts/fuzz.sh 60
 
 fuzz:

@@ -28,6 +28,9 @@ enum RuntimeSchema {
     );
     CREATE INDEX IF NOT EXISTS jobs_due ON rulec.jobs (run_at, id) WHERE status = 'pending';
     CREATE INDEX IF NOT EXISTS jobs_workspace ON rulec.jobs (workspace_id);
+    -- The relay: claims of dead relays to take back, delivered jobs past the retention.
+    CREATE INDEX IF NOT EXISTS jobs_claimed ON rulec.jobs (claimed_until) WHERE status = 'delivering';
+    CREATE INDEX IF NOT EXISTS jobs_delivered ON rulec.jobs (delivered_at) WHERE status = 'delivered';
 
     -- Armed timers: one per rule, timer trigger and row.
     CREATE TABLE IF NOT EXISTS rulec.timers (

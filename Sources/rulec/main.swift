@@ -11,7 +11,7 @@ struct Rulec: ParsableCommand {
         commandName: "rulec",
         abstract: "Compile, check and test .crmrule automations for Supabase/PostgreSQL CRMs.",
         version: rulecVersion,
-        subcommands: [Compile.self, Check.self, Test.self, Run.self, Format.self, Parse.self, SchemaGroup.self, Explain.self, Deploy.self, Status.self]
+        subcommands: [Compile.self, Check.self, Test.self, Run.self, Format.self, Parse.self, SchemaGroup.self, Explain.self, Deploy.self, Status.self, Relay.self, Jobs.self]
     )
 }
 
@@ -262,6 +262,88 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try finish(StatusCommand(databaseURL: databaseUrl).run())
+    }
+}
+
+struct Relay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deliver due jobs from the outbox (rulec.jobs) to BullMQ in Redis or to an HTTP queue service.",
+        discussion: """
+            Runs until SIGINT/SIGTERM (finishing deliveries in flight, releasing its claims), or with --once until \
+            nothing is due. Any number of relays can share one outbox. Durations: 500ms, 30s, 5m, 2h, 7d. \
+            Exit status: 0 after a clean stop, 1 when the database cannot be used, 2 usage errors.
+            """)
+
+    @Option(name: .long, help: "The database with the outbox (postgres://USER@HOST:PORT/DB, ?host=/socket/dir).")
+    var databaseUrl: String
+
+    @Option(name: .long, help: "redis://HOST:PORT[/DB] (BullMQ queues) or http(s)://URL (a POST of JSON per job).")
+    var to: String
+
+    @Option(name: .long, help: "HTTP requests in flight at once.")
+    var concurrency: Int = 16
+
+    @Option(name: .long, help: "Jobs claimed at a time.")
+    var batch: Int = 100
+
+    @Option(name: .long, help: "Failed deliveries before a job is dead.")
+    var maxAttempts: Int = 10
+
+    @Option(name: .long, help: "Delete delivered jobs older than this.")
+    var retention: String = "7d"
+
+    @Option(name: .long, help: "How often to call rulec.tick() (when pg_cron is not installed) and delete old jobs.")
+    var tickInterval: String = "30s"
+
+    @Option(name: .long, help: "How long a claim lasts; a relay that dies holds its jobs at most this long.")
+    var lease: String = "60s"
+
+    @Option(name: .long, help: "How long to wait when no job is due.")
+    var pollInterval: String = "100ms"
+
+    @Option(name: .long, help: "The first retry delay; it doubles per attempt, with jitter.")
+    var backoffBase: String = "1s"
+
+    @Option(name: .long, help: "The longest retry delay.")
+    var backoffCap: String = "1h"
+
+    @Option(name: .long, help: "Timeout of one HTTP request or one Redis round trip.")
+    var timeout: String = "10s"
+
+    @Option(name: .long, help: "How often the counters are logged.")
+    var statsInterval: String = "60s"
+
+    @Option(name: .long, help: "trace, debug (one line per delivered job), info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    @Flag(name: .long, help: "Deliver what is due now, then exit.")
+    var once = false
+
+    func run() throws {
+        try finish(RelayCommand(databaseURL: databaseUrl, to: to, concurrency: concurrency, batch: batch,
+                                maxAttempts: maxAttempts, retention: retention, tickInterval: tickInterval, lease: lease,
+                                pollInterval: pollInterval, backoffBase: backoffBase, backoffCap: backoffCap,
+                                timeout: timeout, statsInterval: statsInterval, once: once, logLevel: logLevel).run())
+    }
+}
+
+struct Jobs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Act on jobs in the outbox.", subcommands: [JobsRetry.self])
+}
+
+struct JobsRetry: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Put dead jobs back to pending (attempts 0, due now).")
+
+    @Flag(name: .long, help: "Retry every dead job.")
+    var dead = false
+
+    @Option(name: .long, help: "The database with the outbox (postgres://USER@HOST:PORT/DB, ?host=/socket/dir).")
+    var databaseUrl: String
+
+    func run() throws {
+        try finish(JobsRetryCommand(databaseURL: databaseUrl, dead: dead).run())
     }
 }
 
