@@ -92,7 +92,7 @@ enum RuleGenerator {
         out += "  when " + r.pick(triggers)
         if r.chance(0.2) { out += " or " + r.pick(triggers) }
         out += "\n"
-        if r.chance(0.7) {
+        if r.chance(0.5) {
             out += "  if " + r.pick(conditions)
             if r.chance(0.3) { out += " \(r.pick(["and", "or"])) " + r.pick(conditions) }
             out += "\n"
@@ -170,7 +170,7 @@ enum EventGenerator {
                                       "direction": .text("inbound"), "body": .text("old"), "delivery_status": .text("received")]))
         }
         var events: [(Event, Int64?)] = []
-        for _ in 0..<r.int(3...10) {
+        for _ in 0..<r.int(4...12) {
             var at: Int64?
             if r.chance(0.35) {
                 clock += Int64(r.pick([1, 10, 45, 90, 600, 1500, 3000])) * minute
@@ -185,7 +185,10 @@ enum EventGenerator {
             case 1, 2, 3:
                 event = .update(entity: "contact", id: r.pick(contacts), set: contactChange(&r))
             case 4:
-                event = .delete(entity: "contact", id: r.pick(contacts))
+                guard contacts.count > 1 else { continue }
+                let id = r.pick(contacts)
+                contacts.removeAll { $0 == id }
+                event = .delete(entity: "contact", id: id)
             case 5, 6:
                 let id = fresh("m")
                 messages.append(id)
@@ -201,7 +204,9 @@ enum EventGenerator {
                     ? ["delivery_status": .text(r.pick(["failed", "delivered"]))] : ["body": .text(r.pick(["edited", "help"]))])
             case 8:
                 guard !messages.isEmpty else { continue }
-                event = .delete(entity: "message", id: r.pick(messages))
+                let id = r.pick(messages)
+                messages.removeAll { $0 == id }
+                event = .delete(entity: "message", id: id)
             case 9, 10:
                 let id = fresh("a")
                 appointments.append(id)

@@ -74,16 +74,19 @@ import Testing
         let server = try testServer()
         var random = SeededRandom(seed: Self.seed)
         let programs = max(1, (Self.caseCount + Self.casesPerProgram - 1) / Self.casesPerProgram)
-        var cases = 0, differences = 0
+        var cases = 0, differences = 0, jobs = 0, refusedCases = 0, programsRun = 0
         let started = Date()
         for p in 0..<programs {
             guard let (text, program) = RuleGenerator.program(&random) else { continue }
+            programsRun += 1
             let db = try PostgresTestDatabase.create(server: server, program: program)
             defer { db.drop() }
             for k in 0..<Self.casesPerProgram where cases < Self.caseCount {
                 let c = EventGenerator.make(&random)
                 cases += 1
                 let (a, b) = try Self.outcomes(c, program, db)
+                jobs += a.jobs.count
+                if a.refused != nil { refusedCases += 1 }
                 guard a != b else { continue }
                 differences += 1
                 let small = Self.minimize(c, program, db)
@@ -102,7 +105,9 @@ import Testing
             }
         }
         let seconds = Date().timeIntervalSince(started)
-        print("differential: \(cases) cases over \(programs) programs in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", Double(cases) / seconds)) cases/s), \(differences) differences")
+        print("differential: \(cases) cases over \(programsRun) programs in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", Double(cases) / seconds)) cases/s), \(jobs) jobs, \(refusedCases) cases with a refused event, \(differences) differences")
+        // The generator must exercise the rules, not only run events past them.
+        #expect(jobs >= cases, "only \(jobs) jobs in \(cases) cases: the generator fires too little")
         #expect(cases >= min(Self.caseCount, 500))
     }
 }
