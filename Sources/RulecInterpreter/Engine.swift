@@ -186,7 +186,17 @@ public final class Engine {
         return w
     }
 
-    func record(_ job: JobRecord) { jobs.append(job) }
+    /// Keys recorded at the current time. A key names its fire time, which is always the clock when
+    /// the record is made, and the clock never goes back: this set is all deduplication needs.
+    private var keysAtTime: (time: Int64, keys: Set<String>) = (.min, [])
+
+    /// Records a job once per idempotency key, as the outbox's unique key does: two identical
+    /// fires at the same instant are one job.
+    func record(_ job: JobRecord) {
+        if keysAtTime.time != clock { keysAtTime = (clock, []) }
+        guard keysAtTime.keys.insert(job.idempotencyKey).inserted else { return }
+        jobs.append(job)
+    }
 }
 
 /// One row change.

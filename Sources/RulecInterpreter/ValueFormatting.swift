@@ -84,7 +84,7 @@ public enum ValueFormatting {
         case .timestamp(let t): return jsonQuoted(iso8601(t))
         case .duration(let d): return jsonQuoted(duration(d))
         case .list(let items): return "[" + items.map(json).joined(separator: ", ") + "]"
-        case .json(let j): return j
+        case .json(let j): return JSONBText.canonical(j)
         }
     }
 
@@ -116,5 +116,135 @@ public enum ValueFormatting {
             }
         }
         return out + "\""
+    }
+}
+
+/// JSON text in PostgreSQL's `jsonb` output form: object keys ordered by length then bytes (the
+/// last of duplicate keys wins), `", "` and `": "` separators, strings re-escaped, numbers as
+/// written. Job params and idempotency keys use it so both backends print and hash them alike.
+enum JSONBText {
+    static func canonical(_ text: String) -> String {
+        var p = Reader(bytes: Array(text.utf8))
+        p.skipSpace()
+        guard let out = p.value() else { return text }
+        p.skipSpace()
+        return p.i == p.bytes.count ? out : text
+    }
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var i = 0
+        var depth = 0
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        mutating func skipSpace() {
+            while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+        }
+
+        mutating func value() -> String? {
+            skipSpace()
+            guard i < bytes.count, depth < 512 else { return nil }
+            switch bytes[i] {
+            case UInt8(ascii: "{"):
+                i += 1; depth += 1; defer { depth -= 1 }
+                var fields: [(String, String)] = []
+                skipSpace()
+                if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return "{}" }
+                while true {
+                    skipSpace()
+                    guard let key = string() else { return nil }
+                    skipSpace()
+                    guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }
+                    i += 1
+                    guard let v = value() else { return nil }
+                    fields.removeAll { $0.0 == key }
+                    fields.append((key, v))
+                    skipSpace()
+                    guard i < bytes.count else { return nil }
+                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if bytes[i] == UInt8(ascii: "}") { i += 1; break }
+                    return nil
+                }
+                let sorted = fields.sorted { a, b in
+                    let x = Array(a.0.utf8), y = Array(b.0.utf8)
+                    return x.count != y.count ? x.count < y.count : x.lexicographicallyPrecedes(y)
+                }
+                return "{" + sorted.map { "\(ValueFormatting.jsonQuoted($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+            case UInt8(ascii: "["):
+                i += 1; depth += 1; defer { depth -= 1 }
+                var items: [String] = []
+                skipSpace()
+                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return "[]" }
+                while true {
+                    guard let v = value() else { return nil }
+                    items.append(v)
+                    skipSpace()
+                    guard i < bytes.count else { return nil }
+                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if bytes[i] == UInt8(ascii: "]") { i += 1; break }
+                    return nil
+                }
+                return "[" + items.joined(separator: ", ") + "]"
+            case UInt8(ascii: "\""):
+                return string().map(ValueFormatting.jsonQuoted)
+            default:
+                let start = i
+                while i < bytes.count, !",}] \t\r\n".utf8.contains(bytes[i]) { i += 1 }
+                let word = String(decoding: bytes[start..<i], as: UTF8.self)
+                if ["true", "false", "null"].contains(word) { return word }
+                guard let d = Decimal(string: word, locale: Locale(identifier: "en_US_POSIX")),
+                      word.range(of: #"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil else { return nil }
+                // jsonb prints numbers as numeric does: exponents expanded, the written scale kept.
+                return word.contains("e") || word.contains("E") ? ValueFormatting.plain(d) : word
+            }
+        }
+
+        /// A JSON string's decoded text.
+        mutating func string() -> String? {
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return nil }
+            i += 1
+            var scalars = String.UnicodeScalarView()
+            var raw: [UInt8] = []
+            func flush() { scalars.append(contentsOf: String(decoding: raw, as: UTF8.self).unicodeScalars); raw.removeAll() }
+            while i < bytes.count {
+                let c = bytes[i]
+                if c == UInt8(ascii: "\"") { i += 1; flush(); return String(scalars) }
+                if c == UInt8(ascii: "\\"), i + 1 < bytes.count {
+                    flush()
+                    let e = bytes[i + 1]
+                    i += 2
+                    switch e {
+                    case UInt8(ascii: "n"): scalars.append("\n")
+                    case UInt8(ascii: "t"): scalars.append("\t")
+                    case UInt8(ascii: "r"): scalars.append("\r")
+                    case UInt8(ascii: "b"): scalars.append("\u{08}")
+                    case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                    case UInt8(ascii: "u"):
+                        guard let hi = hex4() else { return nil }
+                        if (0xD800...0xDBFF).contains(hi), i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                            i += 2
+                            guard let lo = hex4(), (0xDC00...0xDFFF).contains(lo) else { return nil }
+                            guard let u = Unicode.Scalar(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)) else { return nil }
+                            scalars.append(u)
+                        } else {
+                            guard let u = Unicode.Scalar(hi) else { return nil }
+                            scalars.append(u)
+                        }
+                    default: scalars.append(Unicode.Scalar(e))
+                    }
+                    continue
+                }
+                raw.append(c)
+                i += 1
+            }
+            return nil
+        }
+
+        mutating func hex4() -> UInt32? {
+            guard i + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[i..<i + 4], as: UTF8.self), radix: 16) else { return nil }
+            i += 4
+            return v
+        }
     }
 }
