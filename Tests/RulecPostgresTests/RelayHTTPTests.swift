@@ -165,6 +165,10 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         _ = try await relay.stop()
         #expect(done, "\(outbox.statusText)")
         #expect(try outbox.count("attempts = 3") == 3)
+        let errors = try outbox.db.query("SELECT last_error FROM rulec.jobs").map { $0[0] ?? "" }
+        #expect(errors.allSatisfy { !$0.hasPrefix("HTTP") }, "the last attempt timed out: \(errors)")
+        #expect(server.requests.filter { $0.status == 429 }.count == 3)
+        #expect(server.requests.filter { $0.status == 408 }.count == 3)
     }
 
     @Test func relayCommandChecksItsOptions() {
