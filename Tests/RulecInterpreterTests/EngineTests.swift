@@ -62,8 +62,9 @@ struct EngineTests {
         }
         try e.apply(.delete(entity: "message", id: "m4"))
         try e.apply(.delete(entity: "message", id: "m3"))
+        // A later instant: the same fire at the same instant would be the same job (one idempotency key).
         try e.apply(.insert(entity: "message", row: ["id": .text("m5"), "workspace_id": .text("w1"), "contact_id": .text("c1"),
-                                                      "direction": .text("inbound"), "body": .text("again")]))
+                                                      "direction": .text("inbound"), "body": .text("again")]), at: EngineTests.at("2026-11-24T09:05:00Z"))
         #expect(e.jobs.count == 2)
         #expect(e.jobs.allSatisfy { $0.entity == "contact" && $0.entityId == "c1" })
     }
@@ -130,6 +131,24 @@ struct EngineTests {
         }
         #expect(e.jobs.map { $0.params[0].value } == [.text("Hello Ana"), .text("Hola Ana")])
         #expect(e.jobs.map(\.workspaceId) == ["w1", "w3"])
+    }
+
+    @Test func identicalFiresAtOneInstantAreOneJob() throws {
+        let e = try engine("""
+            rule touched
+              when contact updated
+              then notify message: "touched {contact.first_name}"
+            """)
+        try e.seed(entity: "contact", row: ana)
+        try e.apply(.update(entity: "contact", id: "c1", set: ["score": .int(1)]))
+        try e.apply(.update(entity: "contact", id: "c1", set: ["score": .int(2)]))
+        try e.apply(.update(entity: "contact", id: "c1", set: ["score": .int(3)]), at: EngineTests.at("2026-11-24T09:01:00Z"))
+        #expect(e.jobs.map(\.runAt) == [EngineTests.t0, EngineTests.at("2026-11-24T09:01:00Z")])
+    }
+
+    @Test func jsonParamsAreHashedInJsonbTextForm() {
+        #expect(ValueFormatting.json(.json(#"{"seats":3,"plan":"pro","a":{"y":1.50,"x":[1,2e2]}}"#))
+                == #"{"a": {"x": [1, 200], "y": 1.50}, "plan": "pro", "seats": 3}"#)
     }
 
     @Test func idempotencyKeysAreStableAndDistinct() {
