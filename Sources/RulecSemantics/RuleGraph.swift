@@ -17,25 +17,6 @@ struct RuleGraph {
         }
     }
 
-    /// Whether a write can fire `s`.
-    private func fires(_ w: (entity: String, fields: Set<String>?), _ s: CheckedRule) -> Bool {
-        for t in s.triggers {
-            if case .reaches(_, _, let related) = t, related.contains(where: { $0.entity == w.entity }) { return true }
-            guard s.entity == w.entity else { continue }
-            switch (t, w.fields) {
-            case (.created, nil), (.meets, nil), (.reaches, nil): return true
-            case (.meets(let c), .some(let fields)):
-                if !fields.isDisjoint(with: ownFields(c, of: s)) { return true }
-            case (.reaches(let v, let th, _), .some(let fields)):
-                if !fields.isDisjoint(with: ownFields(v, of: s).union(ownFields(th, of: s))) { return true }
-            case (.updated, .some): return true
-            case (.changes(let f, _, _), .some(let fields)) where fields.contains(f): return true
-            default: continue
-            }
-        }
-        return false
-    }
-
     /// The columns of the rule's own row that an expression reads (a relation reads its foreign key).
     private func ownFields(_ e: TypedExpr, of rule: CheckedRule) -> Set<String> {
         var out = Set<String>()
@@ -66,29 +47,61 @@ struct RuleGraph {
     /// back to it (`a → c → d → a`), sorted by first rule.
     func cycles() -> [[CheckedRule]] {
         let n = rules.count
-        // Only rules on the written entity (or reading it in a `reaches` aggregate) can fire.
-        var listeners: [String: [Int]] = [:]
-        for (j, s) in rules.enumerated() {
-            listeners[s.entity, default: []].append(j)
-            for case .reaches(_, _, let related) in s.triggers {
-                for r in related where r.entity != s.entity { listeners[r.entity, default: []].append(j) }
-            }
-        }
+        // A bipartite graph of rules and change kinds ("insert into E", "update of E.f"): a rule points
+        // at what it writes, a change kind at the rules it can fire. Its size is linear in the
+        // program, and a cycle of rules is exactly a cycle here.
+        var nodeIndex: [String: Int] = [:]
         var edges = Array(repeating: [Int](), count: n)
-        for (i, r) in rules.enumerated() {
-            var targets = Set<Int>()
-            for w in writes(r) {
-                for j in listeners[w.entity] ?? [] where fires(w, rules[j]) { targets.insert(j) }
+        func node(_ key: String) -> Int {
+            if let i = nodeIndex[key] { return i }
+            edges.append([])
+            nodeIndex[key] = edges.count - 1
+            if key.hasPrefix("update|"), key.split(separator: "|", omittingEmptySubsequences: false).count == 3 {
+                // Every column's update is also "an update of E", which `updated` listens to.
+                let hub = node("update|" + key.split(separator: "|", omittingEmptySubsequences: false)[1])
+                edges[nodeIndex[key]!].append(hub)
             }
-            edges[i] = targets.sorted()
+            return nodeIndex[key]!
         }
+        func insertNode(_ e: String) -> Int { node("insert|\(e)") }
+        func updateNode(_ e: String, _ f: String) -> Int { node("update|\(e)|\(f)") }
+        func anyUpdateNode(_ e: String) -> Int { node("update|\(e)") }
+        for (i, r) in rules.enumerated() {
+            for w in writes(r) {
+                if let fields = w.fields {
+                    for f in fields.sorted() { edges[i].append(updateNode(w.entity, f)) }
+                } else {
+                    edges[i].append(insertNode(w.entity))
+                }
+            }
+            let e = r.entity
+            for t in r.triggers {
+                switch t {
+                case .created: edges[insertNode(e)].append(i)
+                case .updated: edges[anyUpdateNode(e)].append(i)
+                case .changes(let f, _, _): edges[updateNode(e, f)].append(i)
+                case .meets(let c):
+                    edges[insertNode(e)].append(i)
+                    for f in ownFields(c, of: r).sorted() { edges[updateNode(e, f)].append(i) }
+                case .reaches(let v, let th, let related):
+                    edges[insertNode(e)].append(i)
+                    for f in ownFields(v, of: r).union(ownFields(th, of: r)).sorted() { edges[updateNode(e, f)].append(i) }
+                    for source in related where source.entity != e {
+                        edges[insertNode(source.entity)].append(i)
+                        edges[anyUpdateNode(source.entity)].append(i)
+                    }
+                case .deleted, .timer: break
+                }
+            }
+        }
+        let total = edges.count
         // Tarjan's algorithm, iterative so a huge program cannot overflow the stack.
         var index = 0
-        var indices = Array(repeating: -1, count: n), low = Array(repeating: 0, count: n)
-        var onStack = Array(repeating: false, count: n)
+        var indices = Array(repeating: -1, count: total), low = Array(repeating: 0, count: total)
+        var onStack = Array(repeating: false, count: total)
         var stack: [Int] = []
         var result: [[Int]] = []
-        for root in 0..<n where indices[root] < 0 {
+        for root in 0..<total where indices[root] < 0 {
             var work: [(node: Int, next: Int)] = [(root, 0)]
             indices[root] = index; low[root] = index; index += 1
             stack.append(root); onStack[root] = true
@@ -113,7 +126,7 @@ struct RuleGraph {
                             component.append(w)
                             if w == v { break }
                         }
-                        if component.count > 1 || edges[v].contains(v) { result.append(component.sorted()) }
+                        if component.count > 1 && component.contains(where: { $0 < n }) { result.append(component.sorted()) }
                     }
                 }
             }
@@ -136,7 +149,7 @@ struct RuleGraph {
             }
             var path = [last]
             while path[0] != start, let p = previous[path[0]] { path.insert(p, at: 0) }
-            return path.map { rules[$0] }
+            return path.filter { $0 < n }.map { rules[$0] }
         }
     }
 }
