@@ -63,6 +63,8 @@ final class HTTPTarget: DeliveryTarget, @unchecked Sendable {
             default:
                 return outcome
             }
+        } catch let error as URLError where error.code == .timedOut {
+            return .retryable("POST \(url.host ?? ""): no answer within \(timeout) s")
         } catch {
             return .retryable("POST \(url.host ?? ""): \(error.localizedDescription)")
         }
