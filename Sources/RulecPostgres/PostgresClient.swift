@@ -128,6 +128,14 @@ public final class BlockingPostgresClient: @unchecked Sendable {
     static func text(_ cell: PostgresCell) -> String? {
         guard let bytes = cell.bytes else { return nil }
         if cell.format == .text { return String(buffer: bytes) }
+        // By the column's type first: a lenient String decode must not swallow a binary bool.
+        switch cell.dataType {
+        case .bool: if let b = try? cell.decode(Bool.self) { return b ? "t" : "f" }
+        case .int2, .int4, .int8, .oid: if let i = try? cell.decode(Int64.self) { return String(i) }
+        case .float4, .float8: if let d = try? cell.decode(Double.self) { return String(d) }
+        case .numeric: if let d = try? cell.decode(Decimal.self) { return d.description }
+        default: break
+        }
         if let s = try? cell.decode(String.self) { return s }
         if let i = try? cell.decode(Int64.self) { return String(i) }
         if let b = try? cell.decode(Bool.self) { return b ? "t" : "f" }
