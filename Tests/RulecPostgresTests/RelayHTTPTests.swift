@@ -122,10 +122,11 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         #expect(ok.count == 20)
         #expect(Set(ok.map(\.key)) == Set(try outbox.db.query("SELECT idempotency_key FROM rulec.jobs").compactMap { $0[0] }))
         #expect(Set(server.requests.map(\.path)) == ["/api/schedule-sms"])
-        let body = try #require(try JSONSerialization.jsonObject(with: Data(ok[0].body.utf8)) as? [String: Any])
+        let first = try #require(ok.first)
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(first.body.utf8)) as? [String: Any])
         #expect(body["queue"] as? String == "sms")
         #expect(body["name"] as? String == "send_sms")
-        #expect(body["idempotency_key"] as? String == ok[0].key)
+        #expect(body["idempotency_key"] as? String == first.key)
     }
 
     @Test func fourHundredsAreDeadAtOnceAndRetryDeadBringsThemBack() async throws {
