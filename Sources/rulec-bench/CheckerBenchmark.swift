@@ -24,7 +24,9 @@ enum CheckerBenchmark {
             case "--files": files = value ?? files
             case "--reps": reps = value ?? reps
             case "--write": writeDir = i + 1 < args.count ? args[i + 1] : nil
-            default: fatalError("usage: rulec-bench check [--rules N] [--files F] [--reps K] [--write DIR]")
+            default:
+                FileHandle.standardError.write(Data("usage: rulec-bench check [--rules N] [--files F] [--reps K] [--write DIR]\n".utf8))
+                exit(2)
             }
             i += 2
         }
