@@ -36,7 +36,7 @@ public struct ScenarioLoader {
     /// Parses `yaml`, registering it in `sources` under `path`.
     public func load(yaml: String, path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic]) {
         let file = sources.add(SourceFile(path: path, text: yaml))
-        var reader = ScenarioReader(map: ScenarioSourceMap(file: file, bytes: Array(yaml.utf8)), path: path, program: program)
+        var reader = ScenarioReader(map: YAMLSourceMap(file: file, bytes: Array(yaml.utf8)), path: path, program: program)
         let scenarios = reader.read(yaml)
         return (scenarios, Diagnostic.sorted(reader.diagnostics))
     }
@@ -44,7 +44,7 @@ public struct ScenarioLoader {
 
 /// The walk over one file's YAML tree. Internal: `ScenarioLoader` is the API.
 struct ScenarioReader {
-    let map: ScenarioSourceMap
+    let map: YAMLSourceMap
     let path: String
     let program: CheckedProgram
     let converter: ValueConverter
@@ -56,7 +56,7 @@ struct ScenarioReader {
     static let expectKeys = ["rule", "action", "entity", "entity_id", "workspace_id", "status", "run_at", "priority", "params"]
     static let eventKinds = ["insert", "update", "delete", "advance"]
 
-    init(map: ScenarioSourceMap, path: String, program: CheckedProgram) {
+    init(map: YAMLSourceMap, path: String, program: CheckedProgram) {
         self.map = map
         self.path = path
         self.program = program

@@ -2,14 +2,14 @@ import RulecDiagnostics
 import Yams
 
 /// Turns the positions Yams reports (1-based line, column in Unicode scalars) into the byte ranges
-/// that every rulec diagnostic carries, so schema errors render like rule errors: file:line:col
+/// that every rulec diagnostic carries, so schema and scenario errors render like rule errors: file:line:col
 /// and an underline.
-struct YAMLSourceMap {
-    let file: Int
-    let bytes: [UInt8]
+public struct YAMLSourceMap {
+    public let file: Int
+    public let bytes: [UInt8]
     private let lineStarts: [Int]
 
-    init(file: Int, bytes: [UInt8]) {
+    public init(file: Int, bytes: [UInt8]) {
         self.file = file
         self.bytes = bytes
         var starts = [0]
@@ -18,7 +18,7 @@ struct YAMLSourceMap {
     }
 
     /// The byte offset of a 1-based line and scalar column; clamped, never out of the file.
-    func offset(line: Int, column: Int) -> Int {
+    public func offset(line: Int, column: Int) -> Int {
         guard line >= 1 else { return 0 }
         guard line <= lineStarts.count else { return bytes.count }
         var i = lineStarts[line - 1]
@@ -33,7 +33,7 @@ struct YAMLSourceMap {
     }
 
     /// A one-character range at a mark (or the whole first line when there is none).
-    func range(at mark: Mark?) -> SourceRange {
+    public func range(at mark: Mark?) -> SourceRange {
         guard let mark else { return SourceRange(file: file, start: 0, end: min(1, bytes.count)) }
         let start = offset(line: mark.line, column: mark.column)
         return SourceRange(file: file, start: start, end: min(bytes.count, start + scalarLength(at: start)))
@@ -41,7 +41,7 @@ struct YAMLSourceMap {
 
     /// The range of a node: a scalar's whole spelling (quotes included), or the first character of a
     /// mapping or list, which is where a human looks for it.
-    func range(of node: Node) -> SourceRange {
+    public func range(of node: Node) -> SourceRange {
         let start = range(at: node.mark).start
         guard case .scalar(let scalar) = node else { return range(at: node.mark) }
         return SourceRange(file: file, start: start, end: scalarEnd(from: start, text: scalar.string))
@@ -85,7 +85,7 @@ struct YAMLSourceMap {
 
     /// The range of the second spelling of a duplicated key: Yams reports only the first, but the
     /// second is the one to remove. Looks for `key:` at the same column on a later line.
-    func secondOccurrence(of key: String, after mark: Mark) -> SourceRange? {
+    public func secondOccurrence(of key: String, after mark: Mark) -> SourceRange? {
         let keyBytes = Array(key.utf8)
         guard !keyBytes.isEmpty else { return nil }
         var line = mark.line + 1
