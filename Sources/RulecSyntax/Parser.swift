@@ -131,7 +131,7 @@ public final class Parser {
     // MARK: Diagnostics
 
     /// At most this many diagnostics per file: hostile input costs one screen, not a flood.
-    static let maxDiagnostics = 100
+    public static let maxDiagnostics = 100
     var droppedDiagnostics = 0
 
     func report(_ d: Diagnostic) {
