@@ -1,7 +1,8 @@
 # rulec's entry points. `make test` is the whole test suite; README.md and .ci/run name it.
 #
 #   make build   debug build of every target
-#   make test    build, all tests against a throwaway PostgreSQL 15, then a 60 s fuzz run
+#   make test    build, all tests against a throwaway PostgreSQL 15 and Redis, the operations
+#                walkthrough as written (scripts/walkthrough.sh), then a 60 s fuzz run
 #   make fuzz    libFuzzer on the parser (FUZZ_SECONDS, default 300)
 #   make bench   release build, front-end throughput (docs/performance.md)
 
@@ -21,6 +22,7 @@ build:
 test: build
 	scripts/with-postgres.sh scripts/with-redis.sh $(SWIFT) test --skip Relay
 	scripts/with-postgres.sh scripts/with-redis.sh $(SWIFT) test --filter Relay
+	scripts/walkthrough.sh
 	scripts/fuzz.sh 60
 
 fuzz:

@@ -159,7 +159,7 @@ public final class Engine {
         }
         armTimers(change)
         if depth > Engine.maxCascadeDepth {
-            if let cause, !index.rules(listeningTo: e.name).isEmpty || !index.reachesListening(to: e.name).isEmpty {
+            if let cause, wouldFire(candidates, change, before: before) {
                 let rule = program.rules[cause.rule]
                 let row = change.new ?? change.old!
                 record(JobRecord(workspaceId: tenant(of: row, in: e), rule: rule.name, action: nil, entity: e.name, entityId: change.key,
@@ -179,6 +179,26 @@ public final class Engine {
                 fire(ruleIndex: ruleIndex, entity: owner, row: row, old: nil, depth: depth, time: clock)
             }
         }
+    }
+
+    /// Whether some rule would fire on the change: a trigger matches and the condition holds
+    /// (settings, `once per` and limits aside). Beyond the cascade depth such a change is recorded.
+    private func wouldFire(_ candidates: [Int], _ change: Change, before: [String: Bool]) -> Bool {
+        func holds(_ rule: CheckedRule, _ entity: Entity, _ row: Row, _ old: Row?) -> Bool {
+            guard let c = rule.condition else { return true }
+            return evaluator(rule: rule, entity: entity, row: row, old: old, time: clock).holds(c)
+        }
+        for r in candidates {
+            let rule = program.rules[r]
+            if rule.entity == change.entity.name, ownTriggersMatch(r, change, before: before),
+               holds(rule, change.entity, change.new ?? change.old!, change.old) {
+                return true
+            }
+            for (ownerKey, crossed) in relatedCrossings(r, change, before: before) where crossed {
+                if let owner = world.entity(rule.entity), let row = world.row(owner.name, ownerKey), holds(rule, owner, row, nil) { return true }
+            }
+        }
+        return false
     }
 
     func tenant(of row: Row, in e: Entity) -> String? {

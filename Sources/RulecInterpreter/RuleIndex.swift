@@ -22,14 +22,12 @@ struct RuleIndex {
     /// Related entity → rules whose `reaches` aggregates read it.
     private var relatedReaches: [String: [Int]] = [:]
     private var ownReachRules: [String: [Int]] = [:]
-    private var allByEntity: [String: [Int]] = [:]
     private(set) var timers: [String: [TimerSpec]] = [:]
 
     init(program: CheckedProgram) {
         order = Array(program.rules.indices)
         for (i, rule) in program.rules.enumerated() {
             let e = rule.entity
-            allByEntity[e, default: []].append(i)
             let key = RuleIndex.dispatchKey(rule, tenantKey: program.schema.entities.first { $0.name == e }?.tenantKey)
             for (t, trigger) in rule.triggers.enumerated() {
                 switch trigger {
@@ -128,7 +126,6 @@ struct RuleIndex {
         return found.first { $0.column == tenantKey } ?? found.first
     }
 
-    func rules(listeningTo entity: String) -> [Int] { allByEntity[entity] ?? [] }
     func reachesListening(to entity: String) -> [Int] { relatedReaches[entity] ?? [] }
     func ownReaches(of entity: String) -> [Int] { ownReachRules[entity] ?? [] }
 }

@@ -3,18 +3,44 @@ import RulecSemantics
 
 /// One trigger function per table and operation: it runs, in program order, every rule whose
 /// trigger matches the change, including `reaches` rules whose aggregates read this table.
-/// `WHEN` clauses let PostgreSQL skip the function when only unwatched columns change.
+///
+/// The function is shaped for the common case, a row that no rule fires on, which must cost next
+/// to nothing (docs/performance.md, Triggers):
+/// - the trigger's `WHEN` clause names the columns whose change can matter, when every rule's
+///   trigger says (`changes`, and `meets`/`reaches` over the row's own fields), so PostgreSQL
+///   skips the function for other updates. It stays that small on purpose: PostgreSQL prepares a
+///   `WHEN` clause again for every statement;
+/// - inside, one expression evaluates every rule's row-local prefilter (`RowLocalPrefilter`) at
+///   once, in C, into the list of rules that may fire; only those are then tested in full, in
+///   program order, and their fire functions (settings, `once per`, limits, actions) called.
 struct DispatchCompiler {
     let program: CheckedProgram
     let entity: Entity
-    let ruleOrder: [String: Int]
 
     enum Op: String, CaseIterable {
         case insert, update, delete
         var sql: String { rawValue.uppercased() }
+        /// The row a rule is bound to: the row after the change, or before it for a delete.
+        var row: String { self == .delete ? "OLD" : "NEW" }
     }
 
+    /// Up to this many rules, the function tests each in turn; beyond, it evaluates every
+    /// prefilter in one expression first.
+    static let maxSequentialBlocks = 4
+
     var schema: Schema { program.schema }
+
+    /// One rule's part in a dispatch function.
+    private struct RuleBlock {
+        /// The plpgsql that fires the rule when its trigger and condition hold.
+        var code: String
+        /// True exactly when the rule would fire (for the cascade-stopped record beyond depth 8).
+        var wouldFire: String
+        /// A row-local necessary condition; nil when any row may fire the rule.
+        var prefilter: String?
+        /// For updates: the columns whose change can make the rule fire; nil when any update can.
+        var watched: [String]?
+    }
 
     private func expressionCompiler(row: String, rule: CheckedRule, entity e: Entity) -> SQLExpressionCompiler {
         let workspace = e.tenantKey.flatMap { e.field(named: $0) }.map { "(\(row).\(SQLQuoting.identifier($0.name)))::text" } ?? "NULL::text"
@@ -24,11 +50,13 @@ struct DispatchCompiler {
     }
 
     /// The condition under which an own trigger of `rule` matches, or nil if none can for `op`.
-    private func ownMatch(_ rule: CheckedRule, _ op: Op) -> String? {
+    /// With `prefilter` set, parts that read more than the row are replaced by `true`.
+    private func ownMatch(_ rule: CheckedRule, _ op: Op, prefilter: RowLocalPrefilter? = nil) -> String? {
         guard rule.entity == entity.name else { return nil }
         var parts: [String] = []
-        let new = expressionCompiler(row: "NEW", rule: rule, entity: entity)
+        let new = expressionCompiler(row: op.row, rule: rule, entity: entity)
         let old = expressionCompiler(row: "OLD", rule: rule, entity: entity)
+        func local(_ exprs: TypedExpr...) -> Bool { prefilter.map { p in exprs.allSatisfy(p.isRowLocal) } ?? true }
         for trigger in rule.triggers {
             switch (trigger, op) {
             case (.created, .insert), (.updated, .update), (.deleted, .delete):
@@ -40,20 +68,57 @@ struct DispatchCompiler {
                 // `from`/`to` match like `IS NOT DISTINCT FROM`, as the interpreter: `changes from null` means "was null".
                 // Cast to the field's type: a bare `null` literal is typed text.
                 let type = new.sqlType(ExprType(f.type))
-                if let from { c.append("\(was) IS NOT DISTINCT FROM (\(new.compile(from)))::\(type)") }
-                if let to { c.append("\(now) IS NOT DISTINCT FROM (\(new.compile(to)))::\(type)") }
+                if let from, local(from) { c.append("\(was) IS NOT DISTINCT FROM (\(new.compile(from)))::\(type)") }
+                if let to, local(to) { c.append("\(now) IS NOT DISTINCT FROM (\(new.compile(to)))::\(type)") }
                 parts.append("(" + c.joined(separator: " AND ") + ")")
             case (.meets(let cond), .insert):
-                parts.append("coalesce(\(new.compile(cond)), false)")
+                parts.append(local(cond) ? "coalesce(\(new.compile(cond)), false)" : "true")
             case (.meets(let cond), .update):
-                parts.append("(NOT coalesce(\(old.compile(cond)), false) AND coalesce(\(new.compile(cond)), false))")
+                parts.append(local(cond) ? "(NOT coalesce(\(old.compile(cond)), false) AND coalesce(\(new.compile(cond)), false))" : "true")
             case let (.reaches(value, threshold, _), .update):
-                parts.append("(NOT coalesce(\(old.compile(value)) >= \(old.compile(threshold)), false) AND coalesce(\(new.compile(value)) >= \(new.compile(threshold)), false))")
+                parts.append(local(value, threshold)
+                    ? "(NOT coalesce(\(old.compile(value)) >= \(old.compile(threshold)), false) AND coalesce(\(new.compile(value)) >= \(new.compile(threshold)), false))"
+                    : "true")
             default:
                 continue
             }
         }
         return parts.isEmpty ? nil : parts.joined(separator: " OR ")
+    }
+
+    /// The rule's trigger and the row-local conjuncts of its condition, nil when nothing of them
+    /// is row-local.
+    private func prefilter(_ rule: CheckedRule, _ op: Op) -> String? {
+        let filter = RowLocalPrefilter(entity: rule.entity)
+        guard let trigger = ownMatch(rule, op, prefilter: filter) else { return nil }
+        let c = expressionCompiler(row: op.row, rule: rule, entity: entity)
+        let parts = filter.conjuncts(of: rule.condition).map(c.compile) + (trigger == "true" ? [] : ["(\(trigger))"])
+        return parts.isEmpty ? nil : parts.joined(separator: " AND ")
+    }
+
+    /// The columns whose change can make `rule` fire on an update; nil when any update can
+    /// (`updated` without a condition that needs a change, a `meets`/`reaches` reading more than
+    /// the row).
+    private func watchedColumns(_ rule: CheckedRule) -> [String]? {
+        let filter = RowLocalPrefilter(entity: rule.entity)
+        var columns: [String] = []
+        for trigger in rule.triggers {
+            switch trigger {
+            case .updated:
+                let c = expressionCompiler(row: "NEW", rule: rule, entity: entity)
+                guard let implied = filter.impliedChanges(rule.condition, key: c.compile) else { return nil }
+                columns += implied
+            case .changes(let field, _, _): columns.append(field)
+            case .meets(let c):
+                guard filter.isRowLocal(c) else { return nil }
+                columns += filter.columns(c)
+            case let .reaches(value, threshold, _):
+                guard filter.isRowLocal(value), filter.isRowLocal(threshold) else { return nil }
+                columns += filter.columns(value) + filter.columns(threshold)
+            case .created, .deleted, .timer: continue
+            }
+        }
+        return columns
     }
 
     /// `reaches` triggers of `rule` whose aggregates read this table.
@@ -65,72 +130,113 @@ struct DispatchCompiler {
         return out
     }
 
-    /// The code that fires `rule` for each owner row whose aggregate crossed its threshold.
-    private func relatedBlock(_ rule: CheckedRule, index: Int) -> String? {
+    /// Fires `rule` for each owner row whose aggregate crossed its threshold; and the test of
+    /// whether any owner would fire.
+    private func relatedBlock(_ rule: CheckedRule, index: Int) -> (code: String, wouldFire: String)? {
         let sources = relatedSources(rule)
         guard !sources.isEmpty, let owner = schema.entity(named: rule.entity) else { return nil }
         let table = SQLQuoting.qualified(entity.dbSchema, entity.table)
         let ownerTable = SQLQuoting.qualified(owner.dbSchema, owner.table)
         let key = SQLQuoting.identifier(entity.key)
+        let alias = "o\(index)"
         // The table as it was before this change: without the new row, with the old one.
         let before = "(SELECT x.* FROM \(table) x WHERE (x.\(key))::text IS DISTINCT FROM (NEW.\(key))::text UNION ALL SELECT (OLD).* WHERE TG_OP <> 'INSERT')"
-        var pre = expressionCompiler(row: "o\(index)", rule: rule, entity: owner)
+        var pre = expressionCompiler(row: alias, rule: rule, entity: owner)
         pre.tableOverrides[entity.name] = before
-        let post = expressionCompiler(row: "o\(index)", rule: rule, entity: owner)
+        var post = expressionCompiler(row: alias, rule: rule, entity: owner)
         var crossings: [String] = []
         for case let .reaches(value, threshold, related) in rule.triggers where related.contains(where: { $0.entity == entity.name }) {
             crossings.append("(NOT coalesce(\(pre.compile(value)) >= \(pre.compile(threshold)), false) AND coalesce(\(post.compile(value)) >= \(post.compile(threshold)), false))")
         }
         let keys = sources.flatMap { s in ["((OLD.\(SQLQuoting.identifier(s.foreignKey)))::text)", "((NEW.\(SQLQuoting.identifier(s.foreignKey)))::text)"] }
-        return """
+        let ownerKey = "(\(alias).\(SQLQuoting.identifier(owner.key)))::text"
+        let crossed = crossings.joined(separator: " OR ")
+        let code = """
         FOR v_owner IN SELECT DISTINCT k COLLATE "C" AS k FROM (VALUES \(keys.map { "(\($0))" }.joined(separator: ", "))) v(k) WHERE k IS NOT NULL ORDER BY 1 LOOP
-                PERFORM \(SQLNames.fireFunction(rule.name))(o\(index), NULL, v_now) FROM \(ownerTable) o\(index)
-                    WHERE (o\(index).\(SQLQuoting.identifier(owner.key)))::text = v_owner AND (\(crossings.joined(separator: " OR ")));
+                PERFORM \(SQLNames.fireFunction(rule.name))(\(alias), NULL, v_now, false) FROM \(ownerTable) \(alias)
+                    WHERE \(ownerKey) = v_owner AND (\(crossed));
+            END LOOP;
+        """
+        // A fire from a related row has no old row: `old()` reads null, as in the fire function.
+        post.oldRow = nil
+        let condition = rule.condition.map { " AND coalesce(\(post.compile($0)), false)" } ?? ""
+        let wouldFire = "EXISTS (SELECT 1 FROM \(ownerTable) \(alias) WHERE \(ownerKey) IN (\(keys.joined(separator: ", "))) AND (\(crossed))\(condition))"
+        return (code, wouldFire)
+    }
+
+    /// The blocks of every rule that listens to `op` on this table, in program order.
+    private func blocks(_ op: Op) -> [RuleBlock] {
+        var out: [RuleBlock] = []
+        for (i, rule) in program.rules.enumerated() {
+            var code: [String] = [], wouldFire: [String] = []
+            var filter: String?
+            var watched: [String]? = []
+            if let match = ownMatch(rule, op) {
+                let args = op == .delete ? "OLD, OLD" : "NEW, OLD"
+                let c = expressionCompiler(row: op.row, rule: rule, entity: entity)
+                let holds = "(\(match))" + (rule.condition.map { " AND coalesce(\(c.compile($0)), false)" } ?? "")
+                code.append("IF \(holds) THEN PERFORM \(SQLNames.fireFunction(rule.name))(\(args), v_now, true); END IF;")
+                wouldFire.append("(\(holds))")
+                filter = prefilter(rule, op)
+                watched = watchedColumns(rule)
+            }
+            if let related = relatedBlock(rule, index: i) {
+                code.append(related.code)
+                wouldFire.append(related.wouldFire)
+                filter = nil
+                watched = nil
+            }
+            guard !code.isEmpty else { continue }
+            out.append(RuleBlock(code: "-- rule \(rule.name)\n" + code.joined(separator: "\n"),
+                                 wouldFire: wouldFire.joined(separator: " OR "), prefilter: filter, watched: watched))
+        }
+        return out
+    }
+
+    /// The blocks in program order: each tested in turn, or, for more than a few, the prefilters
+    /// of all evaluated at once into `v_hits` and only the rules hit run.
+    private func body(_ blocks: [RuleBlock]) -> String {
+        guard blocks.count > Self.maxSequentialBlocks else { return indent(blocks.map(\.code).joined(separator: "\n"), 1) }
+        let hits = blocks.enumerated().map { i, b in b.prefilter.map { "CASE WHEN \($0) THEN \(i + 1) END" } ?? "\(i + 1)" }
+        // Binary search on the hit's number: a plpgsql CASE would test every branch in turn.
+        func dispatch(_ range: Range<Int>, _ depth: Int) -> String {
+            if range.count == 1 { return indent(blocks[range.lowerBound].code, depth) }
+            let mid = range.lowerBound + range.count / 2
+            return indent("IF v_hit <= \(mid) THEN", depth) + "\n" + dispatch(range.lowerBound..<mid, depth + 1) + "\n"
+                + indent("ELSE", depth) + "\n" + dispatch(mid..<range.upperBound, depth + 1) + "\n" + indent("END IF;", depth)
+        }
+        return """
+            -- Every rule's row-local prefilter at once; the rules hit, in program order.
+            v_hits := array_remove(ARRAY[
+                \(hits.joined(separator: ",\n        "))
+            ]::integer[], NULL);
+            FOREACH v_hit IN ARRAY v_hits LOOP
+        \(dispatch(0..<blocks.count, 2))
             END LOOP;
         """
     }
 
-    /// Columns whose change can matter to an update, or nil when any update can.
-    private func watchedColumns(_ rules: [CheckedRule]) -> [String]? {
-        var columns: [String] = []
-        for rule in rules {
-            if !relatedSources(rule).isEmpty { return nil }
-            guard rule.entity == entity.name else { continue }
-            for t in rule.triggers {
-                switch t {
-                case .updated, .meets, .reaches: return nil
-                case .changes(let f, _, _): if !columns.contains(f) { columns.append(f) }
-                default: continue
-                }
-            }
-        }
-        return columns
+    private func indent(_ text: String, _ depth: Int) -> String {
+        let pad = String(repeating: "    ", count: depth)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { pad + $0 }.joined(separator: "\n")
     }
 
     /// The function and trigger for one operation, or "" when no rule listens to it.
     func sql(_ op: Op) -> String {
-        var blocks: [String] = []
-        var involved: [CheckedRule] = []
-        for (i, rule) in program.rules.enumerated() {
-            var block: [String] = []
-            if let match = ownMatch(rule, op) {
-                let args = op == .delete ? "OLD, OLD" : "NEW, OLD"
-                block.append("IF \(match) THEN PERFORM \(SQLNames.fireFunction(rule.name))(\(args), v_now); END IF;")
-            }
-            if let related = relatedBlock(rule, index: i) { block.append(related) }
-            if !block.isEmpty {
-                blocks.append("-- rule \(rule.name)\n    " + block.joined(separator: "\n    "))
-                involved.append(rule)
-            }
-        }
+        let blocks = blocks(op)
         guard !blocks.isEmpty else { return "" }
         let table = SQLQuoting.qualified(entity.dbSchema, entity.table)
-        let row = op == .delete ? "OLD" : "NEW"
+        let row = op.row
         let ws = entity.tenantKey.map { "(\(row).\(SQLQuoting.identifier($0)))::text" } ?? "NULL"
         let function = SQLNames.dispatchFunction(entity, op.rawValue)
         var when = ""
-        if op == .update, let columns = watchedColumns(involved) {
-            when = " WHEN (" + columns.map { "OLD.\(SQLQuoting.identifier($0)) IS DISTINCT FROM NEW.\(SQLQuoting.identifier($0))" }.joined(separator: " OR ") + ")"
+        let watched = blocks.compactMap(\.watched)
+        if op == .update, watched.count == blocks.count {
+            var columns: [String] = []
+            for c in watched.joined() where !columns.contains(c) { columns.append(c) }
+            if !columns.isEmpty {
+                when = " WHEN (" + columns.map { "OLD.\(SQLQuoting.identifier($0)) IS DISTINCT FROM NEW.\(SQLQuoting.identifier($0))" }.joined(separator: " OR ") + ")"
+            }
         }
         let text = """
         CREATE OR REPLACE FUNCTION \(function)() RETURNS trigger
@@ -139,18 +245,21 @@ struct DispatchCompiler {
             v_now timestamptz := rulec.now();
             v_owner text;
             v_cause text;
+            v_hits integer[];
+            v_hit integer;
         BEGIN
             IF rulec.depth() > 8 THEN
-                -- Changes deeper than 8 are kept but fire nothing; the cascade is recorded, never raised.
+                -- Changes deeper than 8 are kept but fire nothing; a change that would have fired a rule
+                -- is recorded as the cascade stopped, never raised.
                 v_cause := current_setting('rulec.cause', true);
-                IF coalesce(v_cause, '') <> '' THEN
+                IF coalesce(v_cause, '') <> '' AND (\(blocks.map(\.wouldFire).joined(separator: "\n                OR "))) THEN
                     PERFORM rulec.record_job(\(ws), split_part(v_cause, '|', 1), split_part(v_cause, '|', 2)::integer, NULL,
                         \(SQLQuoting.literal(entity.name)), (\(row).\(SQLQuoting.identifier(entity.key)))::text, '{}'::jsonb, 'cascade_stopped',
                         rulec.from_micros(split_part(v_cause, '|', 4)::bigint), NULL, split_part(v_cause, '|', 3), 'cascade_stopped', NULL);
                 END IF;
                 RETURN NULL;
             END IF;
-            \(blocks.joined(separator: "\n    "))
+        \(body(blocks))
             RETURN NULL;
         END
         $rulec$;

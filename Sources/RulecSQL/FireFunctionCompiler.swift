@@ -2,8 +2,9 @@ import RulecSchema
 import RulecSemantics
 
 /// One plpgsql function per rule: given the row (and the row before the change), it applies
-/// settings, the condition, `once per` and `limit`, then runs the actions in source order.
-/// Trigger matching happens in the dispatch functions; timers call it from `rulec.tick()`.
+/// settings, the condition (unless the caller has tested it: `p_checked`), `once per` and `limit`,
+/// then runs the actions in source order. Trigger matching happens in the dispatch functions;
+/// timers call it from `rulec.tick()`.
 struct FireFunctionCompiler {
     let schema: Schema
     let rule: CheckedRule
@@ -28,7 +29,7 @@ struct FireFunctionCompiler {
         var body: [String] = []
         body.append("IF v_ws IS NOT NULL AND EXISTS (SELECT 1 FROM rulec.settings s WHERE s.workspace_id = v_ws AND s.rule = \(name) AND NOT s.active) THEN RETURN; END IF;")
         if let cond = rule.condition {
-            body.append("IF NOT coalesce(\(c.compile(cond)), false) THEN RETURN; END IF;")
+            body.append("IF NOT p_checked AND NOT coalesce(\(c.compile(cond)), false) THEN RETURN; END IF;")
         }
         func refused(_ status: String) -> String {
             "PERFORM rulec.record_job(v_ws, \(name), -1, NULL, \(entityName), v_id, '{}'::jsonb, '\(status)', v_now, NULL, \(priority), '\(status)', NULL); RETURN;"
@@ -62,9 +63,13 @@ struct FireFunctionCompiler {
                 body.append("v_params := jsonb_build_object(\(pairs.joined(separator: ", ")));")
                 let required = arguments.filter { !(spec?.parameter(named: $0.name)?.optional ?? true) }
                 let skip = required.isEmpty ? "false" : required.map { "jsonb_typeof(v_params -> \(SQLQuoting.literal($0.name))) = 'null'" }.joined(separator: " OR ")
-                let delaySQL = delay.map { "\(SQLQuoting.literal("\($0) microseconds"))::interval" } ?? "NULL"
                 let queue = spec.map { SQLQuoting.literal($0.queue) } ?? "NULL"
-                body.append("PERFORM rulec.record_job(v_ws, \(name), \(i), \(SQLQuoting.literal(actionName)), \(entityName), v_id, v_params, CASE WHEN \(skip) THEN 'skipped' ELSE 'pending' END, v_now, \(delaySQL), \(priority), v_params::text, \(queue));")
+                let job = JobInsertSQL(workspace: "v_ws", rule: name, action: SQLQuoting.literal(actionName), entity: entityName, entityId: "v_id",
+                                       params: "v_params", status: "CASE WHEN \(skip) THEN 'skipped' ELSE 'pending' END",
+                                       runAt: delay.map { "v_now + \(SQLQuoting.literal("\($0) microseconds"))::interval" } ?? "v_now", priority: priority,
+                                       keyPrefix: JobInsertSQL.keyPrefix(rule: rule.name, actionIndex: i, entity: e.name), fireTime: "v_now",
+                                       keyParams: "v_params::text", queue: queue)
+                body.append(job.sql.replacingOccurrences(of: "\n", with: "\n    ") + ";")
             case let .create(target, fields, _):
                 let t = schema.entity(named: target)!
                 let table = SQLQuoting.qualified(t.dbSchema, t.table)
@@ -92,7 +97,7 @@ struct FireFunctionCompiler {
         }
         let ws = c.workspace
         let text = """
-        CREATE OR REPLACE FUNCTION \(SQLNames.fireFunction(rule.name))(r \(rowType), o \(rowType), v_now timestamptz) RETURNS void
+        CREATE OR REPLACE FUNCTION \(SQLNames.fireFunction(rule.name))(r \(rowType), o \(rowType), v_now timestamptz, p_checked boolean) RETURNS void
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET "TimeZone" = 'UTC' AS $rulec$
         DECLARE
             v_ws text := \(ws);

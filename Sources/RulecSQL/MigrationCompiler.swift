@@ -14,14 +14,13 @@ public enum MigrationCompiler {
         """
         out += RuntimeSchema.sql + "\n"
         out += cleanup + "\n"
-        let ruleOrder = Dictionary(uniqueKeysWithValues: program.rules.enumerated().map { ($1.name, $0) })
         for rule in program.rules {
             out += "-- rule \(rule.name)\n" + FireFunctionCompiler(schema: program.schema, rule: rule).sql() + "\n"
         }
         let timers = TimerCompiler(program: program)
         for entity in program.schema.entities {
             out += timers.armingSQL(entity)
-            let dispatch = DispatchCompiler(program: program, entity: entity, ruleOrder: ruleOrder)
+            let dispatch = DispatchCompiler(program: program, entity: entity)
             for op in DispatchCompiler.Op.allCases { out += dispatch.sql(op) }
         }
         out += "\n" + timers.runTimerSQL()

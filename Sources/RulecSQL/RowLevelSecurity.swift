@@ -3,12 +3,17 @@ import RulecSchema
 /// Row level security on rulec's tables, in Supabase's terms: `authenticated` users see and change
 /// only rows of workspaces they are members of (`auth.uid()`), `service_role` sees all. On plain
 /// PostgreSQL, where those roles or `auth.uid()` do not exist, RLS is enabled and only the table
-/// owner (and superusers) see rows; policies are created only where the roles exist.
+/// owner (and superusers) see rows; policies are created only where the roles exist. No role but
+/// the owner may call rulec's functions (`service_role` may call `rulec.tick()`).
 enum RowLevelSecurity {
     static let tables = ["jobs", "timers", "once_per", "rate_windows", "settings"]
 
     static func sql(schema: Schema) -> String {
-        var out = "-- Row level security\n"
+        // rulec's functions run as their owner (SECURITY DEFINER, past row level security) and only
+        // triggers, timers and relays need them: a user calling one could write jobs into any workspace.
+        var out = "-- Privileges: only the triggers call rulec's functions; the clock stays readable (column defaults).\n"
+        out += "REVOKE ALL ON ALL FUNCTIONS IN SCHEMA rulec FROM PUBLIC;\nGRANT EXECUTE ON FUNCTION rulec.now() TO PUBLIC;\n\n"
+        out += "-- Row level security\n"
         for t in tables { out += "ALTER TABLE rulec.\(t) ENABLE ROW LEVEL SECURITY;\n" }
         // Membership: the entity linking users to workspaces, when the schema has one.
         var membership = "false"
@@ -33,6 +38,7 @@ enum RowLevelSecurity {
         \(body)    END IF;
             IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
                 GRANT USAGE ON SCHEMA rulec TO service_role;
+                GRANT EXECUTE ON FUNCTION rulec.tick(timestamptz) TO service_role;
         \(tables.map { "        DROP POLICY IF EXISTS rulec_service ON rulec.\($0);\n        CREATE POLICY rulec_service ON rulec.\($0) FOR ALL TO service_role USING (true) WITH CHECK (true);\n        GRANT ALL ON rulec.\($0) TO service_role;\n" }.joined())    END IF;
         END
         $rulec$;

@@ -3,6 +3,19 @@
 /// render values exactly as the interpreter does. Every statement is idempotent, so applying a
 /// migration twice changes nothing, and nothing here drops user data.
 enum RuntimeSchema {
+    /// Records one job (or refused fire); the same fire twice is one row.
+    static let recordJob = """
+    CREATE OR REPLACE FUNCTION rulec.record_job(p_workspace text, p_rule text, p_action_index integer, p_action text,
+        p_entity text, p_entity_id text, p_params jsonb, p_status text, p_fire timestamptz, p_delay interval,
+        p_priority text, p_key_params text, p_queue text) RETURNS void
+    LANGUAGE sql AS $fn$
+        \(JobInsertSQL(workspace: "p_workspace", rule: "p_rule", action: "p_action", entity: "p_entity", entityId: "p_entity_id",
+                       params: "p_params", status: "p_status", runAt: "p_fire + coalesce(p_delay, interval '0')", priority: "p_priority",
+                       keyPrefix: "'rulec:v1|' || p_rule || '|' || p_action_index || '|' || p_entity || '|'", fireTime: "p_fire",
+                       keyParams: "p_key_params", queue: "p_queue").sql)
+    $fn$;
+    """
+
     static let sql = #"""
     CREATE SCHEMA IF NOT EXISTS rulec;
 
@@ -97,7 +110,9 @@ enum RuntimeSchema {
 
     -- Microseconds since the epoch, exactly (extract returns numeric in PostgreSQL 14+).
     CREATE OR REPLACE FUNCTION rulec.micros(t timestamptz) RETURNS bigint
-    LANGUAGE sql IMMUTABLE AS $fn$ SELECT (extract(epoch FROM t) * 1000000)::bigint $fn$;
+    -- Written with immutable functions only (extract of a timestamptz is stable), so PostgreSQL
+    -- inlines it: a non-inlined SQL function costs an executor start per call.
+    LANGUAGE sql IMMUTABLE AS $fn$ SELECT (extract(epoch FROM t AT TIME ZONE 'UTC') * 1000000)::bigint $fn$;
 
     CREATE OR REPLACE FUNCTION rulec.interval_micros(d interval) RETURNS bigint
     LANGUAGE sql IMMUTABLE AS $fn$ SELECT (extract(epoch FROM d) * 1000000)::bigint $fn$;
@@ -136,19 +151,7 @@ enum RuntimeSchema {
     CREATE OR REPLACE FUNCTION rulec.divide(a numeric, b numeric) RETURNS numeric
     LANGUAGE sql IMMUTABLE AS $fn$ SELECT trim_scale(round(a / nullif(b, 0), 10)) $fn$;
 
-    -- Records one job (or refused fire); the same fire twice is one row.
-    CREATE OR REPLACE FUNCTION rulec.record_job(p_workspace text, p_rule text, p_action_index integer, p_action text,
-        p_entity text, p_entity_id text, p_params jsonb, p_status text, p_fire timestamptz, p_delay interval,
-        p_priority text, p_key_params text, p_queue text) RETURNS void
-    LANGUAGE sql AS $fn$
-        INSERT INTO rulec.jobs (workspace_id, rule, action, entity, entity_id, params, status, run_at, priority, idempotency_key, queue)
-        VALUES (p_workspace, p_rule, p_action, p_entity, p_entity_id, p_params, p_status, p_fire + coalesce(p_delay, interval '0'),
-                p_priority,
-                md5('rulec:v1|' || p_rule || '|' || p_action_index || '|' || p_entity || '|' || p_entity_id || '|'
-                    || rulec.micros(p_fire) || '|' || p_key_params),
-                p_queue)
-        ON CONFLICT (idempotency_key) DO NOTHING
-    $fn$;
+    \#(recordJob)
 
     -- The cascade depth of the change being processed: 0 for a change made outside rulec.
     CREATE OR REPLACE FUNCTION rulec.depth() RETURNS integer

@@ -74,7 +74,7 @@ struct TimerCompiler {
         for rule in program.rules where rule.triggers.contains(where: { if case .timer = $0 { return true }; return false }) {
             guard seen.insert(rule.name).inserted, let e = program.schema.entity(named: rule.entity) else { continue }
             let table = SQLQuoting.qualified(e.dbSchema, e.table)
-            cases.append("WHEN \(SQLQuoting.literal(rule.name)) THEN PERFORM \(SQLNames.fireFunction(rule.name))(x, NULL, p_at) FROM \(table) x WHERE (x.\(SQLQuoting.identifier(e.key)))::text = p_id;")
+            cases.append("WHEN \(SQLQuoting.literal(rule.name)) THEN PERFORM \(SQLNames.fireFunction(rule.name))(x, NULL, p_at, false) FROM \(table) x WHERE (x.\(SQLQuoting.identifier(e.key)))::text = p_id;")
         }
         let body = cases.isEmpty ? "NULL;" : "CASE p_rule\n        \(cases.joined(separator: "\n        "))\n        ELSE NULL;\n    END CASE;"
         return """

@@ -95,6 +95,19 @@ import Testing
             let service = try visible("service_role", user: nil, table)
             #expect(service == all, "service_role sees \(table) \(service)")
         }
+
+        // rulec's functions run as their owner, past row level security: a user who could call one
+        // would write jobs into another workspace. Only the triggers call them.
+        for call in ["SELECT rulec.record_job('w2', 'greet', 0, 'send_sms', 'contact', 'c1', '{}'::jsonb, 'pending', now(), NULL, 'normal', '{}', 'sms')",
+                     "SELECT rulec.\"rule_greet\"(c, NULL, now(), true) FROM public.contacts c WHERE c.id = 'c1'"] {
+            do {
+                _ = try db.client.query("BEGIN; SET LOCAL ROLE authenticated; SET request.jwt.claims = '{\"sub\": \"\(Self.user1)\"}'; \(call)")
+                Issue.record("an authenticated user could call: \(call)")
+            } catch {
+                #expect("\(error)".contains("permission denied"), "\(error)")
+            }
+            try db.client.execute("ROLLBACK; RESET ROLE; RESET request.jwt.claims")
+        }
     }
 
     @Test("the migration applies on plain PostgreSQL, without Supabase's roles and auth schema")
