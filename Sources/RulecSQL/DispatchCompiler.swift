@@ -28,6 +28,10 @@ struct DispatchCompiler {
     /// prefilter in one expression first.
     static let maxSequentialBlocks = 4
 
+    /// The per-tenant prefilter expressions repeat the global rules in each; beyond this many
+    /// items in all, one expression for every tenant is smaller.
+    static let maxTenantItems = 20_000
+
     var schema: Schema { program.schema }
 
     /// One rule's part in a dispatch function.
@@ -40,6 +44,8 @@ struct DispatchCompiler {
         var prefilter: String?
         /// For updates: the columns whose change can make the rule fire; nil when any update can.
         var watched: [String]?
+        /// The tenant the rule's condition requires (`contact.workspace_id = "ws_03"`), if any.
+        var tenant: String?
     }
 
     private func expressionCompiler(row: String, rule: CheckedRule, entity e: Entity) -> SQLExpressionCompiler {
@@ -180,24 +186,26 @@ struct DispatchCompiler {
                 filter = prefilter(rule, op)
                 watched = watchedColumns(rule)
             }
+            var tenant: String?
             if let related = relatedBlock(rule, index: i) {
                 code.append(related.code)
                 wouldFire.append(related.wouldFire)
                 filter = nil
                 watched = nil
+            } else {
+                tenant = RowLocalPrefilter.tenantConstant(rule.condition, entity: rule.entity, tenantKey: entity.tenantKey)
             }
             guard !code.isEmpty else { continue }
             out.append(RuleBlock(code: "-- rule \(rule.name)\n" + code.joined(separator: "\n"),
-                                 wouldFire: wouldFire.joined(separator: " OR "), prefilter: filter, watched: watched))
+                                 wouldFire: wouldFire.joined(separator: " OR "), prefilter: filter, watched: watched, tenant: tenant))
         }
         return out
     }
 
     /// The blocks in program order: each tested in turn, or, for more than a few, the prefilters
-    /// of all evaluated at once into `v_hits` and only the rules hit run.
+    /// evaluated at once into `v_hits` and only the rules hit run.
     private func body(_ blocks: [RuleBlock]) -> String {
         guard blocks.count > Self.maxSequentialBlocks else { return indent(blocks.map(\.code).joined(separator: "\n"), 1) }
-        let hits = blocks.enumerated().map { i, b in b.prefilter.map { "CASE WHEN \($0) THEN \(i + 1) END" } ?? "\(i + 1)" }
         // Binary search on the hit's number: a plpgsql CASE would test every branch in turn.
         func dispatch(_ range: Range<Int>, _ depth: Int) -> String {
             if range.count == 1 { return indent(blocks[range.lowerBound].code, depth) }
@@ -207,13 +215,38 @@ struct DispatchCompiler {
         }
         return """
             -- Every rule's row-local prefilter at once; the rules hit, in program order.
-            v_hits := array_remove(ARRAY[
-                \(hits.joined(separator: ",\n        "))
-            ]::integer[], NULL);
+        \(indent(hitsSelection(blocks), 1))
             FOREACH v_hit IN ARRAY v_hits LOOP
         \(dispatch(0..<blocks.count, 2))
             END LOOP;
         """
+    }
+
+    /// The statement that sets `v_hits`. PostgreSQL prepares each plpgsql expression again in every
+    /// transaction, when it is first evaluated, at a cost that grows with its size: where rules
+    /// require a tenant, the row's tenant picks (by binary search) the one expression holding the
+    /// global rules and that tenant's rules, so a change pays for those only.
+    private func hitsSelection(_ blocks: [RuleBlock]) -> String {
+        /// `v_hits` over the blocks `include` keeps, numbered by their place among all blocks.
+        func assign(_ include: (RuleBlock) -> Bool) -> String {
+            let items = blocks.enumerated().filter { include($0.element) }.map { i, b in
+                b.prefilter.map { "CASE WHEN \($0) THEN \(i + 1) END" } ?? "\(i + 1)"
+            }
+            return "v_hits := array_remove(ARRAY[\n    " + items.joined(separator: ",\n    ") + "\n]::integer[], NULL);"
+        }
+        func of(_ tenant: String?) -> String { assign { $0.tenant == nil || $0.tenant == tenant } }
+        // Sorted as COLLATE "C" compares: by UTF-8 bytes.
+        let tenants = Set(blocks.compactMap(\.tenant)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let globals = blocks.filter { $0.tenant == nil }.count
+        guard tenants.count >= 2, (globals + 1) * tenants.count <= Self.maxTenantItems else { return assign { _ in true } }
+        func select(_ ts: ArraySlice<String>) -> String {
+            if ts.count == 1 {
+                return "IF v_ws = \(SQLQuoting.literal(ts.first!)) THEN\n\(indent(of(ts.first!), 1))\nELSE\n\(indent(of(nil), 1))\nEND IF;"
+            }
+            let mid = ts.startIndex + ts.count / 2
+            return "IF v_ws < \(SQLQuoting.literal(ts[mid])) COLLATE \"C\" THEN\n\(indent(select(ts[..<mid]), 1))\nELSE\n\(indent(select(ts[mid...]), 1))\nEND IF;"
+        }
+        return "IF v_ws IS NULL THEN\n\(indent(of(nil), 1))\nELSE\n\(indent(select(tenants[...]), 1))\nEND IF;"
     }
 
     private func indent(_ text: String, _ depth: Int) -> String {
@@ -243,6 +276,7 @@ struct DispatchCompiler {
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET "TimeZone" = 'UTC' AS $rulec$
         DECLARE
             v_now timestamptz := rulec.now();
+            v_ws text := \(ws);
             v_owner text;
             v_cause text;
             v_hits integer[];
@@ -253,7 +287,7 @@ struct DispatchCompiler {
                 -- is recorded as the cascade stopped, never raised.
                 v_cause := current_setting('rulec.cause', true);
                 IF coalesce(v_cause, '') <> '' AND (\(blocks.map(\.wouldFire).joined(separator: "\n                OR "))) THEN
-                    PERFORM rulec.record_job(\(ws), split_part(v_cause, '|', 1), split_part(v_cause, '|', 2)::integer, NULL,
+                    PERFORM rulec.record_job(v_ws, split_part(v_cause, '|', 1), split_part(v_cause, '|', 2)::integer, NULL,
                         \(SQLQuoting.literal(entity.name)), (\(row).\(SQLQuoting.identifier(entity.key)))::text, '{}'::jsonb, 'cascade_stopped',
                         rulec.from_micros(split_part(v_cause, '|', 4)::bigint), NULL, split_part(v_cause, '|', 3), 'cascade_stopped', NULL);
                 END IF;

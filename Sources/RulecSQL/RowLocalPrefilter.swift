@@ -49,6 +49,22 @@ struct RowLocalPrefilter {
         }
     }
 
+    /// The text constant the condition requires the tenant key to equal (`contact.workspace_id =
+    /// "ws_03"` as a top-level conjunct): the rule cannot fire on another tenant's rows.
+    static func tenantConstant(_ condition: TypedExpr?, entity: String, tenantKey: String?) -> String? {
+        guard let condition, let tenantKey else { return nil }
+        for c in split(condition) {
+            guard case let .binary(.equal, l, r) = c.kind else { continue }
+            for (a, b) in [(l, r), (r, l)] {
+                if case let .field(binding, relations, field) = a.kind, binding == entity, relations.isEmpty, field == tenantKey,
+                   case .literal(.text(let value)) = b.kind {
+                    return value
+                }
+            }
+        }
+        return nil
+    }
+
     /// The row's columns `e` reads (its own fields and `old()` fields): when none of them changes
     /// in an update, a row-local test gives the same answer before and after.
     func columns(_ e: TypedExpr) -> [String] {
