@@ -5,13 +5,17 @@ public final class SourceFile: Sendable {
     public let path: String
     /// The raw bytes. May be invalid UTF-8: the lexer reports that instead of trusting it.
     public let bytes: [UInt8]
-    /// Byte offset of the first byte of each line.
+    /// Byte offset of the first byte of each line (of the first line: after a byte order mark).
     private let lineStarts: [Int]
+
+    /// The length of the UTF-8 byte order mark some editors write at the start of a file: the
+    /// lexer skips it, and columns are counted after it.
+    public var byteOrderMarkLength: Int { bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0 }
 
     public init(path: String, bytes: [UInt8]) {
         self.path = path
         self.bytes = bytes
-        var starts = [0]
+        var starts = [bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0]
         starts.reserveCapacity(bytes.count / 32 + 1)
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
         self.lineStarts = starts
@@ -30,7 +34,7 @@ public final class SourceFile: Sendable {
             if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
         }
         let start = lineStarts[lo]
-        let column = characterCount(bytes[start..<offset]) + 1
+        let column = characterCount(bytes[start..<max(start, offset)]) + 1
         return (lo + 1, column)
     }
 

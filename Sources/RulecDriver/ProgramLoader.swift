@@ -48,6 +48,9 @@ public struct ProgramLoader {
         }
         let (program, checkDiagnostics) = Checker.check(tree, schema: schema, sources: sources)
         let all = Diagnostic.sorted(syntaxDiagnostics + schemaDiagnostics + checkDiagnostics)
-        return Loaded(sources: sources, tree: tree, program: program, diagnostics: all, schema: schema)
+        // A syntax error the parser recovered from still makes the program invalid: no command
+        // may run (or pass) a program whose source it could not read whole.
+        let readWhole = !(syntaxDiagnostics + schemaDiagnostics).contains { $0.severity == .error }
+        return Loaded(sources: sources, tree: tree, program: readWhole ? program : nil, diagnostics: all, schema: schema)
     }
 }

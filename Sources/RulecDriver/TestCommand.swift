@@ -114,10 +114,12 @@ public struct TestCommand {
         var diagnostics = loaded.diagnostics
         let loader = ScenarioLoader(program: program, sources: loaded.sources)
         var scenarios: [Scenario] = []
+        var invalid = 0
         for path in files.tests {
-            let (s, d) = loader.load(path: path)
+            let (s, d, n) = loader.loadCounting(path: path)
             scenarios += s
             diagnostics += d
+            invalid += n
         }
         if let filter, !filter.isEmpty {
             scenarios = scenarios.filter { $0.name.localizedCaseInsensitiveContains(filter) }
@@ -158,7 +160,8 @@ public struct TestCommand {
         }
         let errorCount = diagnostics.filter { $0.severity == .error }.count
         out.stderr = renderer.report(Diagnostic.sorted(diagnostics), sources: loaded.sources)
-        let summary = "\(passed) passed, \(failed + errors) failed\n"
+        // Scenarios that could not be read are failures too (their errors are above).
+        let summary = "\(passed) passed, \(failed + errors + invalid) failed\n"
         if format == .text { out.stdout += summary } else { out.stderr += summary }
         if errorCount > 0 || errors > 0 { out.status = .inputErrors }
         else if failed > 0 { out.status = .testsFailed }

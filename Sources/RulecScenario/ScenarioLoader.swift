@@ -24,21 +24,33 @@ public struct ScenarioLoader {
 
     /// Reads and parses the file at `path`.
     public func load(path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic]) {
+        let r = loadCounting(path: path)
+        return (r.scenarios, r.diagnostics)
+    }
+
+    /// As `load(path:)`, also counting the scenarios that could not be read (a file that cannot
+    /// be read at all counts as one), so that a summary can count them as failed.
+    public func loadCounting(path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic], invalid: Int) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            return ([], [.error(.scenarioUnreadable, "cannot read the test file `\(path)`", at: nil)])
+            return ([], [.error(.scenarioUnreadable, "cannot read the test file `\(path)`", at: nil)], 1)
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            return ([], [.error(.scenarioUnreadable, "the test file `\(path)` is not UTF-8 text", at: nil)])
+            return ([], [.error(.scenarioUnreadable, "the test file `\(path)` is not UTF-8 text", at: nil)], 1)
         }
-        return load(yaml: text, path: path)
+        return read(yaml: text, path: path)
     }
 
     /// Parses `yaml`, registering it in `sources` under `path`.
     public func load(yaml: String, path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic]) {
+        let r = read(yaml: yaml, path: path)
+        return (r.scenarios, r.diagnostics)
+    }
+
+    private func read(yaml: String, path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic], invalid: Int) {
         let file = sources.add(SourceFile(path: path, text: yaml))
         var reader = ScenarioReader(map: YAMLSourceMap(file: file, bytes: Array(yaml.utf8)), path: path, program: program)
         let scenarios = reader.read(yaml)
-        return (scenarios, Diagnostic.sorted(reader.diagnostics))
+        return (scenarios, Diagnostic.sorted(reader.diagnostics), reader.invalidScenarios)
     }
 }
 
@@ -51,6 +63,8 @@ struct ScenarioReader {
     var diagnostics: [Diagnostic] = []
     /// Errors so far in the scenario being read; a scenario with any is not returned.
     private var scenarioErrors = 0
+    /// Scenarios not returned because of errors (a file that does not parse counts as one).
+    private(set) var invalidScenarios = 0
 
     static let scenarioKeys = ["name", "now", "settings", "given", "events", "expect", "expect_rows"]
     static let expectKeys = ["rule", "action", "entity", "entity_id", "workspace_id", "status", "run_at", "priority", "params"]
@@ -73,11 +87,13 @@ struct ScenarioReader {
             root = try Yams.compose(yaml: yaml)
         } catch {
             report(yamlError: error, yaml: yaml)
+            invalidScenarios += 1
             return []
         }
         guard let root else {
             error(.scenarioUnreadable, "the test file is empty", at: SourceRange(file: map.file, start: 0, end: 0),
                   help: "write a scenario: `name`, `now`, `given`, `events` and `expect`; see docs/testing.md")
+            invalidScenarios += 1
             return []
         }
         let base = ((path as NSString).lastPathComponent as String).replacingOccurrences(of: ".test.yaml", with: "")
@@ -85,11 +101,12 @@ struct ScenarioReader {
         case .sequence(let seq):
             var out: [Scenario] = []
             for (i, node) in seq.enumerated() {
-                if let s = readScenario(node, defaultName: "\(base) #\(i + 1)") { out.append(s) }
+                if let s = readScenario(node, defaultName: "\(base) #\(i + 1)") { out.append(s) } else { invalidScenarios += 1 }
             }
             return out
         default:
-            return readScenario(root, defaultName: base).map { [$0] } ?? []
+            guard let s = readScenario(root, defaultName: base) else { invalidScenarios += 1; return [] }
+            return [s]
         }
     }
 

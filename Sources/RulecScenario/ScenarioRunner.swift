@@ -173,11 +173,17 @@ public struct ScenarioRunner {
         let spec = j.action.flatMap { program.schema.action(named: $0) }
         for p in e.params {
             guard let actual = j.params.first(where: { $0.name == p.name })?.value else {
+                // An optional param left out of the call is null, which is what `user_id: null` expects.
+                if case .null = p.value { continue }
                 out.append("params.\(p.name): expected \(display(p, spec: spec)), the job has no param `\(p.name)`")
                 continue
             }
             let expected = display(p, spec: spec)
-            let got = ValueConverter.canonical(actual)
+            // A value passed to a `json` param (a list, a text) is the JSON document it becomes.
+            var got = ValueConverter.canonical(actual)
+            if spec?.parameter(named: p.name)?.type == .json, actual != .null {
+                if case .json = actual {} else { got = ValueConverter.canonicalJSON(ValueConverter.jsonText(actual)) }
+            }
             if expected != got { out.append("params.\(p.name): expected \(expected), got \(got)") }
         }
         return out

@@ -90,6 +90,10 @@ public struct ValueConverter: Sendable {
         switch type {
         case .text, .phone, .email, .uuid:
             guard let s = textual(raw) else { throw mismatch(raw, type) }
+            if s.utf8.contains(0) {
+                throw ConversionError(message: "a text cannot hold the NUL character (`\\0`): PostgreSQL text cannot store it",
+                                      help: "remove it from the value")
+            }
             return .text(s)
         case .enumeration(let name):
             guard let s = textual(raw) else { throw mismatch(raw, type) }

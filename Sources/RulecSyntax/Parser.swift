@@ -44,7 +44,7 @@ public final class Parser {
                                      help: "save the file as UTF-8")
             return (RuleFile(file: fileIndex, rules: [], comments: []), [d], [])
         }
-        let parser = Parser(lexer: Lexer(bytes: source.bytes, fileIndex: fileIndex), fileIndex: fileIndex, tracing: tracing)
+        let parser = Parser(lexer: Lexer(bytes: source.bytes, fileIndex: fileIndex, start: source.byteOrderMarkLength), fileIndex: fileIndex, tracing: tracing)
         let file = parser.parseFile()
         return (file, parser.diagnostics, parser.tracedProductions)
     }

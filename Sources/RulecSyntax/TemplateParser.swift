@@ -41,7 +41,11 @@ enum TemplateParser {
                         while j < end, let h = hexValue(bytes[j]), digits < 8 { scalar = scalar &* 16 &+ h; digits += 1; j += 1 }
                         ok = j < end && bytes[j] == UInt8(ascii: "}") && digits >= 1 && digits <= 6
                     }
-                    if ok, let u = Unicode.Scalar(scalar) {
+                    if ok, scalar == 0 {
+                        diags.append(.error(.invalidEscape, "`\\u{0}` (NUL) cannot be part of a text: PostgreSQL text cannot hold it",
+                                            at: r(i, j + 1), help: "remove it, or use another character"))
+                        i = j + 1
+                    } else if ok, let u = Unicode.Scalar(scalar) {
                         text.append(contentsOf: Array(String(Character(u)).utf8))
                         i = j + 1
                     } else {

@@ -41,7 +41,43 @@ struct TestCommandTests {
         #expect(out.status == .inputErrors)
         #expect(out.stderr.contains("error[R5006]: entity `contact` has no field `staus`"))
         #expect(out.stderr.contains("x.test.yaml:2:28"))
-        #expect(out.stdout.hasSuffix("0 passed, 0 failed\n"))
+        #expect(out.stdout.hasSuffix("0 passed, 1 failed\n"), "a scenario that cannot be read counts as failed")
+    }
+
+    @Test func unreadableScenariosOfAListCountAsFailed() throws {
+        let list = "- " + languageExampleScenario.replacingOccurrences(of: "\n", with: "\n  ") + "\n- 42\n- {name: typo, now: 2026-11-24T09:00:00Z, expect: [{status: pendng}]}\n"
+        let dir = try makeDirectory(["a.crmrule": welcomeRules, "x.test.yaml": list])
+        let out = TestCommand(paths: [dir]).run()
+        #expect(out.status == .inputErrors)
+        #expect(out.stdout.hasSuffix("1 passed, 2 failed\n"), "\(out.stdout)\(out.stderr)")
+    }
+
+    @Test("a listed null matches an optional param left out; a list given to a json param matches as JSON")
+    func paramMatching() throws {
+        let rules = """
+            rule hook
+              when contact created
+              then
+                webhook url: "https://example.com/h", body: contact.tags
+                notify message: "new {contact.first_name}"
+            """
+        let scenario = """
+            name: params
+            now: 2026-11-24T09:00:00Z
+            events: [{insert: contact, row: {id: c1, workspace_id: w1, first_name: Ana, status: lead, tags: [p, q]}}]
+            expect:
+              - {rule: hook, action: webhook, params: {url: "https://example.com/h", body: [p, q]}}
+              - {rule: hook, action: notify, params: {message: new Ana, user_id: null}}
+            """
+        let dir = try makeDirectory(["a.crmrule": rules, "a.test.yaml": scenario])
+        let out = TestCommand(paths: [dir]).run()
+        #expect(out.status == .ok, "\(out.stdout)\(out.stderr)")
+        let wrong = scenario.replacingOccurrences(of: "body: [p, q]", with: "body: [q, p]").replacingOccurrences(of: "user_id: null", with: "user_id: u1")
+        let bad = try makeDirectory(["a.crmrule": rules, "a.test.yaml": wrong])
+        let failed = TestCommand(paths: [bad]).run()
+        #expect(failed.status == .testsFailed)
+        #expect(failed.stdout.contains("params.body: expected [\"q\",\"p\"], got [\"p\",\"q\"]"), "\(failed.stdout)")
+        #expect(failed.stdout.contains("params.user_id: expected \"u1\", the job has no param `user_id`"), "\(failed.stdout)")
     }
 
     @Test func invalidRulesExitOne() throws {
