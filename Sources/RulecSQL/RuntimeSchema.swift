@@ -147,6 +147,10 @@ enum RuntimeSchema {
     CREATE OR REPLACE FUNCTION rulec.render_decimal(n numeric) RETURNS text
     LANGUAGE sql IMMUTABLE AS $fn$ SELECT CASE WHEN n = 0 THEN '0' ELSE trim_scale(n)::text END $fn$;
 
+    -- An int result: null when it leaves bigint, as the interpreter's overflow (never an error).
+    CREATE OR REPLACE FUNCTION rulec.int_result(n numeric) RETURNS bigint
+    LANGUAGE sql IMMUTABLE AS $fn$ SELECT CASE WHEN n BETWEEN -9223372036854775808 AND 9223372036854775807 THEN n::bigint END $fn$;
+
     -- Division: exact decimals rounded to 10 places, null on division by zero.
     CREATE OR REPLACE FUNCTION rulec.divide(a numeric, b numeric) RETURNS numeric
     LANGUAGE sql IMMUTABLE AS $fn$ SELECT trim_scale(round(a / nullif(b, 0), 10)) $fn$;

@@ -71,7 +71,9 @@ struct SQLExpressionCompiler {
         case .aggregate(let agg):
             return aggregate(agg)
         case .not(let x): return "(NOT \(compile(x)))"
-        case .negate(let x): return "(-\(compile(x)))"
+        case .negate(let x):
+            if x.type == .int { return "rulec.int_result(-(\(compile(x)))::numeric)" }
+            return "(-\(compile(x)))"
         case let .binary(op, l, r):
             return binary(op, l, r)
         case let .membership(l, negated, r):
@@ -225,6 +227,7 @@ struct SQLExpressionCompiler {
         case .sum, .min, .max:
             let field = related.field(named: a.field!)!
             let value = read(alias, field)
+            if a.function == .sum, field.type == .int { return "rulec.int_result((SELECT sum(\(value)) \(from)))" }
             let cast = a.function == .sum ? "::\(sqlType(ExprType(field.type)))" : ""
             return "(SELECT \(a.function.rawValue)(\(value))\(cast) \(from))"
         }
@@ -232,6 +235,12 @@ struct SQLExpressionCompiler {
 
     private func binary(_ op: BinaryOperator, _ l: TypedExpr, _ r: TypedExpr) -> String {
         let a = compile(l), b = compile(r)
+        // Int arithmetic that leaves bigint gives null, as in the interpreter, instead of an error
+        // that would abort the user's transaction.
+        if l.type == .int, r.type == .int, [.add, .subtract, .multiply].contains(op) {
+            let sign = op == .add ? "+" : op == .subtract ? "-" : "*"
+            return "rulec.int_result((\(a))::numeric \(sign) (\(b))::numeric)"
+        }
         switch op {
         case .or: return "(\(a) OR \(b))"
         case .and: return "(\(a) AND \(b))"
