@@ -8,9 +8,9 @@ extension RuleChecker {
         case let .external(name, arguments, delay):
             return checkExternal(name: name, arguments: arguments, delay: delay, range: a.range, scope: scope, guarded: guarded)
         case let .create(entityName, fields):
-            return checkCreate(entityName, fields, range: a.range, scope: scope)
+            return checkCreate(entityName, fields, range: a.range, scope: scope, guarded: guarded)
         case let .update(target, assignments):
-            return checkUpdate(target, assignments, range: a.range, scope: scope)
+            return checkUpdate(target, assignments, range: a.range, scope: scope, guarded: guarded)
         }
     }
 
@@ -84,13 +84,13 @@ extension RuleChecker {
 
     func sourceText(_ e: TypedExpr) -> String { checker.sources[e.range.file].text(of: e.range) }
 
-    private func checkCreate(_ name: Identifier, _ fields: [Argument], range: SourceRange, scope: Scope) -> CheckedAction? {
+    private func checkCreate(_ name: Identifier, _ fields: [Argument], range: SourceRange, scope: Scope, guarded: Set<String>) -> CheckedAction? {
         guard let target = lookupEntity(name) else { return nil }
         var out: [(name: String, value: TypedExpr)] = []
         var seen: [String: Identifier] = [:]
         var failed = false
         for arg in fields {
-            guard let value = assignment(arg, in: target, seen: &seen, scope: scope, allowKey: true) else { failed = true; continue }
+            guard let value = assignment(arg, in: target, seen: &seen, scope: scope, guarded: guarded, allowKey: true) else { failed = true; continue }
             out.append((arg.key.name, value))
         }
         if let tenant = target.tenantKey, seen[tenant] == nil {
@@ -114,7 +114,7 @@ extension RuleChecker {
         return failed ? nil : .create(entity: target.name, fields: out, range: range)
     }
 
-    private func checkUpdate(_ targetExpr: Expr, _ assignments: [Argument], range: SourceRange, scope: Scope) -> CheckedAction? {
+    private func checkUpdate(_ targetExpr: Expr, _ assignments: [Argument], range: SourceRange, scope: Scope, guarded: Set<String>) -> CheckedAction? {
         guard let path = targetExpr.path else { return nil }
         guard path[0].name == entity.name else {
             report(.error(.invalidUpdateTarget, "`update` changes `\(entity.name)` or a row reached from it, not `\(path[0].name)`", at: path[0].range,
@@ -137,14 +137,15 @@ extension RuleChecker {
         var seen: [String: Identifier] = [:]
         var failed = false
         for arg in assignments {
-            guard let value = assignment(arg, in: current, seen: &seen, scope: scope, allowKey: false) else { failed = true; continue }
+            guard let value = assignment(arg, in: current, seen: &seen, scope: scope, guarded: guarded, allowKey: false) else { failed = true; continue }
             out.append((arg.key.name, value))
         }
         return failed ? nil : .update(entity: current.name, relations: relations, assignments: out, range: range)
     }
 
     /// `field: value` of `create` or `field = value` of `update`, typed against the column.
-    private func assignment(_ arg: Argument, in target: Entity, seen: inout [String: Identifier], scope: Scope, allowKey: Bool) -> TypedExpr? {
+    private func assignment(_ arg: Argument, in target: Entity, seen: inout [String: Identifier], scope: Scope, guarded: Set<String>,
+                            allowKey: Bool) -> TypedExpr? {
         if let first = seen[arg.key.name] {
             report(.error(.duplicateArgument, "`\(arg.key.name)` is set twice", at: arg.key.range, labels: [DiagnosticLabel(first.range, "first set here")]))
             return nil
@@ -173,6 +174,10 @@ extension RuleChecker {
         if !field.nullable && value.type == .null {
             report(.error(.typeMismatch, "`\(target.name).\(field.name)` cannot be null", at: arg.value.range))
             return nil
+        }
+        if !field.nullable, value.nullable, !(pathKey(value).map(guarded.contains) ?? false) {
+            report(.warning(.nullableColumnValue, "`\(target.name).\(field.name)` does not allow null, but this may be null", at: arg.value.range,
+                            help: "add `if \(sourceText(value)) is not null` to the rule, or use `coalesce`"))
         }
         return value
     }
