@@ -130,7 +130,13 @@ extension RuleChecker {
 
     /// A bare name: a param, an enum value (where an enum is expected), or an error.
     func resolveName(_ id: Identifier, scope: Scope, expected: ExprType?) -> TypedExpr? {
-        if let p = params[id.name] {
+        // Where an enum is expected, its values come first (LANGUAGE.md §5): a text param named
+        // `lead` does not hide `contact.status = lead`; a param of that enum type still resolves.
+        var isValueOfExpectedEnum = false
+        if case .enumeration(let enumName)? = expected, let en = schema.enumType(named: enumName) {
+            isValueOfExpectedEnum = en.values.contains(id.name)
+        }
+        if let p = params[id.name], p.type == expected || !isValueOfExpectedEnum {
             return TypedExpr(.param(p.name), p.type, id.range, nullable: false)
         }
         if case .enumeration(let enumName)? = expected, let en = schema.enumType(named: enumName) {
