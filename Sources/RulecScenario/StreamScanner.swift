@@ -23,10 +23,27 @@ struct StreamScanner {
         case other
     }
 
+    private struct Column {
+        let name: [UInt8]
+        let slot: Int
+        let kind: Kind
+    }
+
     private struct Table {
         let entity: Entity
-        /// column name bytes → (name, kind)
-        let columns: [[UInt8]: (name: String, kind: Kind)]
+        let position: Int
+        let fields: [String]
+        let keySlot: Int?
+        /// The columns in field order; looked up by their name's bytes.
+        let columns: [Column]
+
+        /// The column named by `key`, trying `hint` first: lines list columns in one order, so
+        /// the next column is almost always the one after the last.
+        func column(_ key: UnsafeBufferPointer<UInt8>, hint: Int) -> Column? {
+            if hint < columns.count, columns[hint].name.elementsEqual(key) { return columns[hint] }
+            for c in columns where c.name.count == key.count && c.name.elementsEqual(key) { return c }
+            return nil
+        }
     }
 
     private let tables: [[UInt8]: Table]
@@ -50,10 +67,15 @@ struct StreamScanner {
             }
         }
         var tables: [[UInt8]: Table] = [:], qualified: [[UInt8]: Table] = [:]
+        var positions: [String: Int] = [:]
+        for (i, e) in schema.entities.enumerated() where positions[e.name] == nil { positions[e.name] = i }
         for e in schema.entities {
-            var columns: [[UInt8]: (name: String, kind: Kind)] = [:]
-            for f in e.fields where columns[Array(f.name.utf8)] == nil { columns[Array(f.name.utf8)] = (f.name, kind(f.type)) }
-            let t = Table(entity: e, columns: columns)
+            var columns: [Column] = []
+            for (slot, f) in e.fields.enumerated() where !columns.contains(where: { $0.name.elementsEqual(f.name.utf8) }) {
+                columns.append(Column(name: Array(f.name.utf8), slot: slot, kind: kind(f.type)))
+            }
+            let t = Table(entity: e, position: positions[e.name]!, fields: e.fields.map(\.name),
+                          keySlot: e.fields.firstIndex { $0.name == e.key }, columns: columns)
             qualified[Array("\(e.dbSchema).\(e.table)".utf8)] = t
             if tables[Array(e.table.utf8)] == nil { tables[Array(e.table.utf8)] = t }
         }
@@ -154,7 +176,7 @@ struct StreamScanner {
         var tableName: UnsafeBufferPointer<UInt8>?
         var schemaName: UnsafeBufferPointer<UInt8>?
         var table: Table?
-        var record: Row??, old: Row??
+        var record: RowValues??, old: RowValues??
         var at: Int64??
         var first = true
         while true {
@@ -202,7 +224,7 @@ struct StreamScanner {
         // Keys seen after `record` must not change the table it was read against.
         guard table == nil || t.entity.name == resolve(tableName, schemaName)?.entity.name else { return nil }
         let rec = record ?? nil, prev = old ?? nil
-        let source: Row?
+        let source: RowValues?
         switch kind {
         case .insert, .update:
             guard rec != nil else { return nil }
@@ -211,9 +233,9 @@ struct StreamScanner {
             guard prev != nil || rec != nil else { return nil }
             source = prev ?? rec
         }
-        guard let idValue = source?[t.entity.key], !idValue.isNull else { return nil }
-        return StreamChange(kind: kind, entity: t.entity.name, id: StreamDecoder.keyText(idValue), record: rec, oldRecord: prev,
-                            at: at ?? nil)
+        guard let keySlot = t.keySlot, let idValue = source?[keySlot] ?? nil, !idValue.isNull else { return nil }
+        return StreamChange(kind: kind, entity: t.entity.name, position: t.position, id: StreamDecoder.keyText(idValue), values: rec,
+                            oldValues: prev, at: at ?? nil, fields: t.fields)
     }
 
     private func resolve(_ table: UnsafeBufferPointer<UInt8>?, _ schema: UnsafeBufferPointer<UInt8>?) -> Table? {
@@ -227,15 +249,16 @@ struct StreamScanner {
         return tables[Array(table)]
     }
 
-    private func scanRow(_ c: inout Cursor, _ t: Table) -> Row? {
+    private func scanRow(_ c: inout Cursor, _ t: Table) -> RowValues? {
         guard c.take(0x7B) else { return nil }
-        var row: Row = [:]
-        row.reserveCapacity(t.columns.count)
+        var row = RowValues(repeating: nil, count: t.fields.count)
         if c.take(0x7D) { return row }
+        var hint = 0
         while true {
-            guard let key = c.rawString(), c.take(0x3A), let column = t.columns[Array(key)] else { return nil }
+            guard let key = c.rawString(), c.take(0x3A), let column = t.column(key, hint: hint) else { return nil }
             guard let v = scanValue(&c, column.kind) else { return nil }
-            row[column.name] = v
+            row[column.slot] = v
+            hint = column.slot + 1
             if c.take(0x2C) { continue }
             guard c.take(0x7D) else { return nil }
             return row
