@@ -183,6 +183,63 @@ struct ExpressionCompiler {
         }
     }
 
+    /// The slot of a field of the rule's own row (binding slot 0, no relations), or nil.
+    private func ownSlot(_ e: TypedExpr) -> Int? {
+        guard case let .field(binding, relations, field) = e.kind, relations.isEmpty,
+              let (b, entity) = scope[binding], b == 0 else { return nil }
+        return slot(field, of: entity)
+    }
+
+    /// `row[s] OP constant` for text equality, int order and list containment of a text, with
+    /// what `Evaluation.binary` gives for any other value.
+    private static func fieldAgainstConstant(_ op: BinaryOperator, _ s: Int, _ b: Value) -> Compiled? {
+        switch (op, b) {
+        case (.equal, .text(let t)), (.notEqual, .text(let t)):
+            let equal = op == .equal
+            return { f in
+                switch f.row[s] {
+                case .text(let x): return .bool(Comparison.textEqual(x, t) == equal)
+                case .null: return .null
+                case let a: return Evaluation.binary(op, a, b)
+                }
+            }
+        case (.less, .int(let n)), (.lessEqual, .int(let n)), (.greater, .int(let n)), (.greaterEqual, .int(let n)):
+            return { f in
+                switch f.row[s] {
+                case .int(let x):
+                    switch op {
+                    case .less: return .bool(x < n)
+                    case .lessEqual: return .bool(x <= n)
+                    case .greater: return .bool(x > n)
+                    default: return .bool(x >= n)
+                    }
+                case .null: return .null
+                case let a: return Evaluation.binary(op, a, b)
+                }
+            }
+        case (.contains, .text(let t)):
+            return { f in
+                switch f.row[s] {
+                case .list(let items):
+                    // `membership(t, items)`: true on a match, unknown if an item is null, else false.
+                    var sawNull = false
+                    for item in items {
+                        switch item {
+                        case .text(let x): if Comparison.textEqual(x, t) { return .bool(true) }
+                        case .null: sawNull = true
+                        default: if Comparison.equal(b, item) == true { return .bool(true) }
+                        }
+                    }
+                    return sawNull ? .null : .bool(false)
+                case .null: return .null
+                case let a: return Evaluation.binary(op, a, b)
+                }
+            }
+        default:
+            return nil
+        }
+    }
+
     private static func negating(_ v: Value, _ negated: Bool) -> Value {
         if negated, case .bool(let b) = v { return .bool(!b) }
         return v
@@ -300,7 +357,16 @@ struct ExpressionCompiler {
             }
         default: break
         }
-        // A constant right operand (the usual `field OP literal`) is captured, not called.
+        // A constant right operand (the usual `field OP literal`) is captured, not called; on a
+        // field of the rule's own row, the common shapes are decided on the spot.
+        if case .literal(let b) = r.kind, !b.isNull, let s = ownSlot(l) {
+            if let fast = Self.fieldAgainstConstant(op, s, b) { return fast }
+            return { f in
+                let a = f.row[s]
+                if a.isNull { return .null }
+                return Evaluation.binary(op, a, b)
+            }
+        }
         if case .literal(let b) = r.kind {
             if b.isNull { return { f in _ = x(&f); return .null } }
             return { f in

@@ -8,6 +8,7 @@ extension JobFormat {
     /// `params` keeps the action's catalog order; `run_at` is ISO 8601 UTC.
     public static func json(_ j: JobRecord) -> String {
         var out = "{\"workspace_id\":"
+        out.reserveCapacity(320)
         out += j.workspaceId.map(jsonEscaped) ?? "null"
         out += ",\"rule\":" + jsonEscaped(j.rule)
         out += ",\"action\":" + (j.action.map(jsonEscaped) ?? "null")
