@@ -29,13 +29,22 @@ struct StreamScanner {
         let kind: Kind
     }
 
-    private struct Table {
+    /// A class: every line resolves one, and a copy would retain its entity's every string.
+    private final class Table: Sendable {
         let entity: Entity
         let position: Int
         let fields: [String]
         let keySlot: Int?
         /// The columns in field order; looked up by their name's bytes.
         let columns: [Column]
+
+        init(entity: Entity, position: Int, fields: [String], keySlot: Int?, columns: [Column]) {
+            self.entity = entity
+            self.position = position
+            self.fields = fields
+            self.keySlot = keySlot
+            self.columns = columns
+        }
 
         /// The column named by `key`, trying `hint` first: lines list columns in one order, so
         /// the next column is almost always the one after the last.
@@ -46,8 +55,10 @@ struct StreamScanner {
         }
     }
 
-    private let tables: [[UInt8]: Table]
-    private let qualified: [[UInt8]: Table]
+    /// Table names (the first entity of a name wins) and `schema.table` names (the last wins), as
+    /// short lists compared byte for byte: a line resolves its table without building a key.
+    private let tables: [(name: [UInt8], table: Table)]
+    private let qualified: [(name: [UInt8], table: Table)]
 
     init(schema: Schema) {
         func kind(_ t: FieldType) -> Kind {
@@ -66,7 +77,7 @@ struct StreamScanner {
             default: return .other
             }
         }
-        var tables: [[UInt8]: Table] = [:], qualified: [[UInt8]: Table] = [:]
+        var tables: [(name: [UInt8], table: Table)] = [], qualified: [(name: [UInt8], table: Table)] = []
         var positions: [String: Int] = [:]
         for (i, e) in schema.entities.enumerated() where positions[e.name] == nil { positions[e.name] = i }
         for e in schema.entities {
@@ -76,8 +87,10 @@ struct StreamScanner {
             }
             let t = Table(entity: e, position: positions[e.name]!, fields: e.fields.map(\.name),
                           keySlot: e.fields.firstIndex { $0.name == e.key }, columns: columns)
-            qualified[Array("\(e.dbSchema).\(e.table)".utf8)] = t
-            if tables[Array(e.table.utf8)] == nil { tables[Array(e.table.utf8)] = t }
+            let q = Array("\(e.dbSchema).\(e.table)".utf8)
+            if let i = qualified.firstIndex(where: { $0.name == q }) { qualified[i].table = t } else { qualified.append((q, t)) }
+            let n = Array(e.table.utf8)
+            if !tables.contains(where: { $0.name == n }) { tables.append((n, t)) }
         }
         self.tables = tables
         self.qualified = qualified
@@ -93,7 +106,8 @@ struct StreamScanner {
     private struct Cursor {
         let b: UnsafeBufferPointer<UInt8>
         var i = 0
-        var lastTimestampBytes: ArraySlice<UInt8> = []
+        /// The last timestamp's bytes (within this line's buffer) and value.
+        var lastTimestampBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         var lastTimestamp: Int64 = 0
 
         mutating func space() {
@@ -128,7 +142,10 @@ struct StreamScanner {
 
         mutating func string() -> String? {
             guard let raw = rawString() else { return nil }
-            return String(validating: raw, as: UTF8.self)
+            // ASCII (nearly every value) is valid UTF-8 as it is; only other bytes need validating.
+            var ascii = true
+            for c in raw where c >= 0x80 { ascii = false; break }
+            return ascii ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self)
         }
 
         mutating func null() -> Bool {
@@ -162,9 +179,10 @@ struct StreamScanner {
 
         mutating func timestamp() -> Int64? {
             guard let raw = rawString() else { return nil }
-            if raw.elementsEqual(lastTimestampBytes) { return lastTimestamp }
-            guard let s = String(validating: raw, as: UTF8.self), let t = Timestamps.parse(s) else { return nil }
-            lastTimestampBytes = ArraySlice(raw)
+            // (Not for an empty text, which is no timestamp: the cache starts empty.)
+            if !raw.isEmpty, raw.elementsEqual(lastTimestampBytes) { return lastTimestamp }
+            guard let t = Timestamps.parse(bytes: raw) else { return nil }
+            lastTimestampBytes = raw
             lastTimestamp = t
             return t
         }
@@ -241,12 +259,15 @@ struct StreamScanner {
     private func resolve(_ table: UnsafeBufferPointer<UInt8>?, _ schema: UnsafeBufferPointer<UInt8>?) -> Table? {
         guard let table else { return nil }
         if let schema {
-            var q = Array(schema)
-            q.append(0x2E)
-            q.append(contentsOf: table)
-            return qualified[q]
+            let n = schema.count + 1 + table.count
+            for (q, t) in qualified where q.count == n && q[schema.count] == 0x2E
+                && q[..<schema.count].elementsEqual(schema) && q[(schema.count + 1)...].elementsEqual(table) {
+                return t
+            }
+            return nil
         }
-        return tables[Array(table)]
+        for (name, t) in tables where name.count == table.count && name.elementsEqual(table) { return t }
+        return nil
     }
 
     private func scanRow(_ c: inout Cursor, _ t: Table) -> RowValues? {

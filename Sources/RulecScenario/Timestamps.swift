@@ -6,7 +6,12 @@ public enum Timestamps {
     /// digits are refused rather than rounded), a `+02:00`/`-0500`/`+02` offset or none (UTC), a space
     /// instead of `T` (PostgreSQL's output), or a date alone (midnight UTC). Nil when malformed.
     public static func parse(_ text: String) -> Int64? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// `parse` on UTF-8 bytes (a stream line's, in place). Only ASCII is ever accepted.
+    public static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
         func digits(_ n: Int) -> Int64? {
             guard i + n <= b.count else { return nil }
