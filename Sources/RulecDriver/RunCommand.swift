@@ -97,7 +97,9 @@ public struct RunCommand {
         func drain(_ engine: Engine) {
             for job in engine.takeJobs() {
                 counts.jobs[job.status, default: 0] += 1
-                writeJob(JobFormat.json(job) + "\n")
+                var line = JobFormat.json(job)
+                line += "\n"
+                writeJob(line)
             }
         }
 

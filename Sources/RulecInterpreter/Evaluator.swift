@@ -334,7 +334,29 @@ struct ExpressionCompiler {
         }
     }
 
+    /// The operands of a chain of one operator (`a and b and c`, however nested), in order.
+    private static func chain(_ op: BinaryOperator, _ e: TypedExpr) -> [TypedExpr] {
+        if case let .binary(o, l, r) = e.kind, o == op { return chain(op, l) + chain(op, r) }
+        return [e]
+    }
+
     private mutating func binary(_ op: BinaryOperator, _ l: TypedExpr, _ r: TypedExpr) -> Compiled {
+        // Three or more conjuncts (disjuncts) as one loop: false (true) if any operand is, else
+        // true (false) if every operand is, else unknown, which is what the nested form gives.
+        if op == .and || op == .or, case let operands = Self.chain(op, l) + Self.chain(op, r), operands.count > 2 {
+            let cs = operands.map { compile($0) }
+            let decisive = op == .or
+            return { f in
+                var unknown = false
+                for c in cs {
+                    switch c(&f) {
+                    case .bool(let v): if v == decisive { return .bool(decisive) }
+                    default: unknown = true
+                    }
+                }
+                return unknown ? .null : .bool(!decisive)
+            }
+        }
         let x = compile(l), y = compile(r)
         switch op {
         case .and:
