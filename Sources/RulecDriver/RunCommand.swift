@@ -114,7 +114,8 @@ public struct RunCommand {
             }
             let e = engine ?? Engine(program: program, clock: change.at ?? 0)
             engine = e
-            if change.kind != .insert, !known[change.position].contains(change.id), let old = change.oldValues {
+            let isKnown = change.kind != .insert && known[change.position].contains(change.id)
+            if change.kind != .insert, !isKnown, let old = change.oldValues {
                 // A refusal means the engine holds the row already (made by a data action): fine.
                 try? e.seed(entity: change.position, values: old)
             }
@@ -123,7 +124,7 @@ public struct RunCommand {
                 counts.events += 1
                 switch change.kind {
                 // Mutated in place: a copy of the set per line would cost the world's size each time.
-                case .insert, .update: known[change.position].insert(change.id)
+                case .insert, .update: if !isKnown { known[change.position].insert(change.id) }
                 case .delete: known[change.position].remove(change.id)
                 }
             } catch {

@@ -17,7 +17,9 @@ final class CompiledRule {
     }
 
     enum Action {
-        case external(name: String, arguments: [(name: String, value: Compiled)], required: [Bool], delay: Int64?)
+        /// `constant`: the params and their JSON when every argument is a literal, made once.
+        case external(name: String, arguments: [(name: String, value: Compiled)], required: [Bool], delay: Int64?,
+                      constant: (params: [(name: String, value: Value)], json: String)?)
         /// `fields` nil when one does not resolve: such a create is refused, as an insert of an unknown field is.
         case create(entity: Int?, fields: [(slot: Int, value: Compiled)]?)
         /// `path` nil when a relation does not resolve: the update then finds no row.
@@ -100,8 +102,13 @@ final class CompiledRule {
             switch action {
             case let .external(name, arguments, delay, _):
                 let spec = schema.action(named: name)
+                var literals: [(name: String, value: Value)]? = []
+                for a in arguments {
+                    if case .literal(let v) = a.value.kind { literals?.append((a.name, v)) } else { literals = nil }
+                }
                 return .external(name: name, arguments: arguments.map { ($0.name, compiler.compile($0.value)) },
-                                 required: arguments.map { !(spec?.parameter(named: $0.name)?.optional ?? true) }, delay: delay)
+                                 required: arguments.map { !(spec?.parameter(named: $0.name)?.optional ?? true) }, delay: delay,
+                                 constant: literals.map { ($0, ValueFormatting.jsonObject($0)) })
             case let .create(target, fields, _):
                 let t = world.position(of: target)
                 var out: [(slot: Int, value: Compiled)]? = []

@@ -208,10 +208,10 @@ extension Engine {
         for (i, action) in compiled.actions.enumerated() {
             let cause = Cause(rule: ruleIndex, actionIndex: i, time: time)
             switch action {
-            case let .external(name, arguments, required, delay):
-                let values = arguments.map { (name: $0.name, value: $0.value(&f)) }
+            case let .external(name, arguments, required, delay, constant):
+                let values = constant?.params ?? arguments.map { (name: $0.name, value: $0.value(&f)) }
                 let missing = zip(values, required).contains { $0.value.isNull && $1 }
-                let json = ValueFormatting.jsonObject(values)
+                let json = constant?.json ?? ValueFormatting.jsonObject(values)
                 record(JobRecord(workspaceId: workspace, rule: compiled.name, action: name, entity: entityName, entityId: entityId,
                                  params: values, status: missing ? .skipped : .pending, runAt: time + (delay ?? 0),
                                  priority: compiled.rule.priority,

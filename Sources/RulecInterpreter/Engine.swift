@@ -92,9 +92,15 @@ public final class Engine {
                 let entity = world.entities[e]
                 throw EngineError("update of \(entity.name) `\(id)`: the key `\(entity.key)` cannot change")
             }
-            var new = old
-            for (slot, value) in set.enumerated() {
-                if let value { new[slot] = value }
+            // A stream update gives the whole row: take it as it is rather than patching a copy.
+            var new: Record
+            if set.count == old.count, !set.contains(where: { $0 == nil }) {
+                new = set.map { $0.unsafelyUnwrapped }
+            } else {
+                new = old
+                for (slot, value) in set.enumerated() {
+                    if let value { new[slot] = value }
+                }
             }
             process(Change(entity: e, op: .update, key: id, old: old, new: new), depth: 0, cause: nil)
         case let .delete(e, id):

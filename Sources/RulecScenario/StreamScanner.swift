@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RulecInterpreter
 import RulecSchema
 import RulecSemantics
@@ -49,8 +54,8 @@ struct StreamScanner {
         /// The column named by `key`, trying `hint` first: lines list columns in one order, so
         /// the next column is almost always the one after the last.
         func column(_ key: UnsafeBufferPointer<UInt8>, hint: Int) -> Column? {
-            if hint < columns.count, columns[hint].name.elementsEqual(key) { return columns[hint] }
-            for c in columns where c.name.count == key.count && c.name.elementsEqual(key) { return c }
+            if hint < columns.count, same(columns[hint].name, key) { return columns[hint] }
+            for c in columns where same(c.name, key) { return c }
             return nil
         }
     }
@@ -180,7 +185,7 @@ struct StreamScanner {
         mutating func timestamp() -> Int64? {
             guard let raw = rawString() else { return nil }
             // (Not for an empty text, which is no timestamp: the cache starts empty.)
-            if !raw.isEmpty, raw.elementsEqual(lastTimestampBytes) { return lastTimestamp }
+            if !raw.isEmpty, same(raw, lastTimestampBytes) { return lastTimestamp }
             guard let t = Timestamps.parse(bytes: raw) else { return nil }
             lastTimestampBytes = raw
             lastTimestamp = t
@@ -202,19 +207,19 @@ struct StreamScanner {
             first = false
             guard let key = c.rawString(), c.take(0x3A) else { return nil }
             switch key.count {
-            case 4 where key.elementsEqual("type".utf8):
+            case 4 where same(key, "type"):
                 guard kind == nil, let t = c.rawString() else { return nil }
-                if t.elementsEqual("INSERT".utf8) { kind = .insert }
-                else if t.elementsEqual("UPDATE".utf8) { kind = .update }
-                else if t.elementsEqual("DELETE".utf8) { kind = .delete }
+                if same(t, "INSERT") { kind = .insert }
+                else if same(t, "UPDATE") { kind = .update }
+                else if same(t, "DELETE") { kind = .delete }
                 else { return nil }
-            case 5 where key.elementsEqual("table".utf8):
+            case 5 where same(key, "table"):
                 guard tableName == nil, let t = c.rawString() else { return nil }
                 tableName = t
-            case 6 where key.elementsEqual("schema".utf8):
+            case 6 where same(key, "schema"):
                 guard schemaName == nil, let s = c.rawString() else { return nil }
                 schemaName = s
-            case 6 where key.elementsEqual("record".utf8), 10 where key.elementsEqual("old_record".utf8):
+            case 6 where same(key, "record"), 10 where same(key, "old_record"):
                 let isRecord = key.count == 6
                 guard (isRecord ? record : old) == nil else { return nil }
                 if c.null() {
@@ -224,7 +229,7 @@ struct StreamScanner {
                     guard let table, let row = scanRow(&c, table) else { return nil }
                     if isRecord { record = .some(row) } else { old = .some(row) }
                 }
-            case 16 where key.elementsEqual("commit_timestamp".utf8):
+            case 16 where same(key, "commit_timestamp"):
                 guard at == nil else { return nil }
                 if c.null() { at = .some(nil) } else {
                     guard let t = c.timestamp() else { return nil }
@@ -266,7 +271,7 @@ struct StreamScanner {
             }
             return nil
         }
-        for (name, t) in tables where name.count == table.count && name.elementsEqual(table) { return t }
+        for (name, t) in tables where same(name, table) { return t }
         return nil
     }
 
@@ -328,4 +333,20 @@ struct StreamScanner {
             return nil
         }
     }
+}
+
+/// Byte equality of a line's bytes with a name, by one `memcmp`.
+@inline(__always)
+private func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+}
+
+@inline(__always)
+private func same(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    a.count == b.count && a.withUnsafeBufferPointer { same($0, b) }
+}
+
+@inline(__always)
+private func same(_ a: UnsafeBufferPointer<UInt8>, _ b: StaticString) -> Bool {
+    a.count == b.utf8CodeUnitCount && same(a, UnsafeBufferPointer(start: b.utf8Start, count: b.utf8CodeUnitCount))
 }
