@@ -31,6 +31,12 @@ struct Frame {
 /// semantics: three-valued logic, nulls propagating, exact decimals, division by zero null.
 typealias Compiled = (inout Frame) -> Value
 
+/// A compiled expression held in an array. A bare closure in an array is stored at the most
+/// general abstraction and every call goes through a conversion thunk; in a struct it is not.
+struct Operand {
+    let run: Compiled
+}
+
 /// Whether a condition holds: unknown does not.
 @inline(__always)
 func holds(_ c: Compiled, _ f: inout Frame) -> Bool {
@@ -116,7 +122,7 @@ struct ExpressionCompiler {
             guard let s = slot(field, of: entity) else { return { _ in .null } }
             return { $0.old?[s] ?? .null }
         case let .call(fn, args):
-            return call(fn, args.map { compile($0) })
+            return call(fn, args.map { Operand(run: compile($0)) })
         case .aggregate(let a):
             return aggregate(a)
         case .not(let x):
@@ -160,8 +166,8 @@ struct ExpressionCompiler {
                 }
             }
         case .list(let items):
-            let cs = items.map { compile($0) }
-            return { f in .list(cs.map { $0(&f) }) }
+            let cs = items.map { Operand(run: compile($0)) }
+            return { f in .list(cs.map { $0.run(&f) }) }
         case .template(let parts):
             enum Part { case text(String), value(Compiled) }
             let ps: [Part] = parts.map {
@@ -245,24 +251,24 @@ struct ExpressionCompiler {
         return v
     }
 
-    private func call(_ fn: Function, _ args: [Compiled]) -> Compiled {
+    private func call(_ fn: Function, _ args: [Operand]) -> Compiled {
         switch fn {
         case .coalesce:
             return { f in
                 for a in args {
-                    let v = a(&f)
+                    let v = a.run(&f)
                     if !v.isNull { return v }
                 }
                 return .null
             }
         case .lower, .upper:
-            let lower = fn == .lower, a = args[0]
+            let lower = fn == .lower, a = args[0].run
             return { f in
                 guard case .text(let s) = a(&f) else { return .null }
                 return .text(lower ? s.lowercased() : s.uppercased())
             }
         case .length:
-            let a = args[0]
+            let a = args[0].run
             return { f in
                 switch a(&f) {
                 // Code points, as PostgreSQL's length() counts them.
@@ -344,12 +350,12 @@ struct ExpressionCompiler {
         // Three or more conjuncts (disjuncts) as one loop: false (true) if any operand is, else
         // true (false) if every operand is, else unknown, which is what the nested form gives.
         if op == .and || op == .or, case let operands = Self.chain(op, l) + Self.chain(op, r), operands.count > 2 {
-            let cs = operands.map { compile($0) }
+            let cs = operands.map { Operand(run: compile($0)) }
             let decisive = op == .or
             return { f in
                 var unknown = false
                 for c in cs {
-                    switch c(&f) {
+                    switch c.run(&f) {
                     case .bool(let v): if v == decisive { return .bool(decisive) }
                     default: unknown = true
                     }
