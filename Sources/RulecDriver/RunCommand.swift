@@ -107,7 +107,7 @@ public struct RunCommand {
             counts.lines += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             let change: StreamChange
-            do { change = try decoder.decode(line) } catch {
+            do { change = try decoder.decode(line, oldRecordNeeded: { !known[$0].contains($1) }) } catch {
                 counts.malformed += 1
                 writeError("\(inputName):\(counts.lines): error[\(error.code.id)]: \(error.message)\n")
                 continue

@@ -88,6 +88,16 @@ public struct StreamDecoder: Sendable {
         return try decodeGeneral(line)
     }
 
+    /// `decode`, for a caller that only uses `old_record` to learn rows it does not hold yet:
+    /// `oldRecordNeeded(entity position, id)` false lets an UPDATE's `old_record` be checked (the
+    /// line is refused or accepted exactly as by `decode`) without making its values, and then
+    /// `oldValues` may be nil. Most stream lines update a row already known: this is most of the
+    /// decoding of their second half.
+    public func decode(_ line: [UInt8], oldRecordNeeded: (Int, String) -> Bool) throws(StreamLineError) -> StreamChange {
+        if let change = scanner.scan(line, oldRecordNeeded: oldRecordNeeded) { return change }
+        return try decodeGeneral(line)
+    }
+
     /// The general decoder: a JSON tree, then each value converted as scenario values are. It
     /// alone reports errors; `decode` tries the scanner first (benchmarks compare the two).
     public func decodeGeneral(_ line: [UInt8]) throws(StreamLineError) -> StreamChange {

@@ -101,10 +101,13 @@ struct StreamScanner {
         self.qualified = qualified
     }
 
-    func scan(_ line: [UInt8]) -> StreamChange? {
+    /// `oldRecordNeeded(entity position, id)`, asked for an UPDATE whose `record` came first:
+    /// when false, `old_record` is checked exactly as if it were read, but its values are not
+    /// made and `oldValues` is nil.
+    func scan(_ line: [UInt8], oldRecordNeeded: (Int, String) -> Bool = { _, _ in true }) -> StreamChange? {
         line.withUnsafeBufferPointer { buffer in
             var cursor = Cursor(b: buffer)
-            return scanLine(&cursor)
+            return scanLine(&cursor, oldRecordNeeded)
         }
     }
 
@@ -193,7 +196,7 @@ struct StreamScanner {
         }
     }
 
-    private func scanLine(_ c: inout Cursor) -> StreamChange? {
+    private func scanLine(_ c: inout Cursor, _ oldRecordNeeded: (Int, String) -> Bool) -> StreamChange? {
         guard c.take(0x7B) else { return nil }
         var kind: StreamChange.Kind?
         var tableName: UnsafeBufferPointer<UInt8>?
@@ -226,8 +229,15 @@ struct StreamScanner {
                     if isRecord { record = .some(nil) } else { old = .some(nil) }
                 } else {
                     if table == nil { table = resolve(tableName, schemaName) }
-                    guard let table, let row = scanRow(&c, table) else { return nil }
-                    if isRecord { record = .some(row) } else { old = .some(row) }
+                    guard let table else { return nil }
+                    if !isRecord, kind == .update, case let rec?? = record, let k = table.keySlot, let id = rec[k] ?? nil,
+                       !id.isNull, !oldRecordNeeded(table.position, StreamDecoder.keyText(id)) {
+                        guard skipRow(&c, table) else { return nil }
+                        old = .some(nil)
+                    } else {
+                        guard let row = scanRow(&c, table) else { return nil }
+                        if isRecord { record = .some(row) } else { old = .some(row) }
+                    }
                 }
             case 16 where same(key, "commit_timestamp"):
                 guard at == nil else { return nil }
@@ -288,6 +298,48 @@ struct StreamScanner {
             if c.take(0x2C) { continue }
             guard c.take(0x7D) else { return nil }
             return row
+        }
+    }
+
+    /// `scanRow`'s checks without its values: true exactly where `scanRow` would give a row.
+    private func skipRow(_ c: inout Cursor, _ t: Table) -> Bool {
+        guard c.take(0x7B) else { return false }
+        if c.take(0x7D) { return true }
+        var hint = 0
+        while true {
+            guard let key = c.rawString(), c.take(0x3A), let column = t.column(key, hint: hint) else { return false }
+            guard skipValue(&c, column.kind) else { return false }
+            hint = column.slot + 1
+            if c.take(0x2C) { continue }
+            return c.take(0x7D)
+        }
+    }
+
+    /// `scanValue`'s checks; texts are validated as UTF-8 but not made into strings.
+    private func skipValue(_ c: inout Cursor, _ kind: Kind) -> Bool {
+        switch kind {
+        case .text:
+            if c.null() { return true }
+            guard let raw = c.rawString() else { return false }
+            for b in raw where b >= 0x80 { return String(validating: raw, as: UTF8.self) != nil }
+            return true
+        case .textList(nil):
+            if c.null() { return true }
+            guard c.take(0x5B) else { return false }
+            if c.take(0x5D) { return true }
+            while true {
+                if !c.null() {
+                    guard let raw = c.rawString() else { return false }
+                    for b in raw where b >= 0x80 {
+                        guard String(validating: raw, as: UTF8.self) != nil else { return false }
+                        break
+                    }
+                }
+                if c.take(0x2C) { continue }
+                return c.take(0x5D)
+            }
+        default:
+            return scanValue(&c, kind) != nil
         }
     }
 
