@@ -78,34 +78,33 @@ struct RuleIndex {
     /// row's columns to equal a constant is only considered when the changed row holds it.
     func candidates(_ change: Change) -> [Int] {
         let by = entities[change.entity]
-        var lists: [[Int]] = []
-        if !by.relatedReaches.isEmpty { lists.append(by.relatedReaches) }
+        var union = Union()
+        union.add(by.relatedReaches)
         let row = change.new ?? change.old!
         switch change.op {
-        case .insert: by.onInsert.collect(row: row, into: &lists)
-        case .delete: by.onDelete.collect(row: row, into: &lists)
+        case .insert: by.onInsert.collect(row: row, into: &union)
+        case .delete: by.onDelete.collect(row: row, into: &union)
         case .update:
-            by.onUpdate.collect(row: row, into: &lists)
+            by.onUpdate.collect(row: row, into: &union)
             if let old = change.old, let new = change.new {
-                for (slot, rules) in by.onColumn where isDistinct(old[slot], new[slot]) { rules.collect(row: row, into: &lists) }
+                for (slot, rules) in by.onColumn where isDistinct(old[slot], new[slot]) { rules.collect(row: row, into: &union) }
             }
         }
-        return RuleIndex.merge(lists)
+        return union.rules
     }
 
-    /// The union of sorted lists, sorted and without repeats.
-    static func merge(_ lists: [[Int]]) -> [Int] {
-        switch lists.count {
-        case 0: return []
-        case 1: return lists[0]
-        default:
-            var out = lists[0]
-            for l in lists.dropFirst() { out = merge(out, l) }
-            return out
+    /// The union of sorted lists of rules, sorted and without repeats, merged as they come: one
+    /// list (the usual case) is shared, not copied.
+    struct Union {
+        private(set) var rules: [Int] = []
+
+        mutating func add(_ list: [Int]) {
+            if list.isEmpty { return }
+            rules = rules.isEmpty ? list : RuleIndex.merge(rules, list)
         }
     }
 
-    private static func merge(_ a: [Int], _ b: [Int]) -> [Int] {
+    static func merge(_ a: [Int], _ b: [Int]) -> [Int] {
         var out: [Int] = []
         out.reserveCapacity(a.count + b.count)
         var i = 0, j = 0
@@ -136,11 +135,11 @@ struct RuleIndex {
             }
         }
 
-        /// Appends the lists of rules (each sorted) that can match `row`.
-        func collect(row: Record, into lists: inout [[Int]]) {
-            if !unkeyed.isEmpty { lists.append(unkeyed) }
+        /// Adds the rules that can match `row`.
+        func collect(row: Record, into union: inout Union) {
+            union.add(unkeyed)
             for (slot, byValue) in keyed {
-                if case .text(let v) = row[slot], let rules = byValue[v] { lists.append(rules) }
+                if case .text(let v) = row[slot], let rules = byValue[v] { union.add(rules) }
             }
         }
     }
