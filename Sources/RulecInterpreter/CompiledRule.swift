@@ -46,6 +46,10 @@ final class CompiledRule {
     let boundCount: Int
     let condition: Compiled?
     let triggers: [Trigger]
+    /// Whether a `created`, `updated` or `deleted` trigger matches every insert, update or delete.
+    let onAnyInsert: Bool, onAnyUpdate: Bool, onAnyDelete: Bool
+    /// Whether some trigger reads expressions (`changes from/to`, `meets`, `reaches`) and so needs a frame.
+    let triggersEvaluate: Bool
     let actions: [Action]
     let onceSubject: OnceSubject
     /// For each `reaches` over related rows: related entity position and its foreign key slot.
@@ -98,6 +102,16 @@ final class CompiledRule {
         }
         self.owners = owners
         listensTo = listens
+        onAnyInsert = rule.triggers.contains { if case .created = $0 { return true }; return false }
+        onAnyUpdate = rule.triggers.contains { if case .updated = $0 { return true }; return false }
+        onAnyDelete = rule.triggers.contains { if case .deleted = $0 { return true }; return false }
+        triggersEvaluate = rule.triggers.contains {
+            switch $0 {
+            case let .changes(_, from, to): return from != nil || to != nil
+            case .meets, .reaches: return true
+            default: return false
+            }
+        }
         actions = rule.actions.map { action in
             switch action {
             case let .external(name, arguments, delay, _):

@@ -72,11 +72,16 @@ extension Engine {
     func ownTriggersMatch(_ r: Int, _ change: Change, before: [ReachKey: Bool]) -> Bool {
         let rule = rules[r]
         // The common triggers need no evaluation: decide them before making a frame.
-        for trigger in rule.triggers {
-            switch (trigger, change.op) {
-            case (.created, .insert), (.updated, .update), (.deleted, .delete): return true
-            default: continue
-            }
+        switch change.op {
+        case .insert: if rule.onAnyInsert { return true }
+        case .update: if rule.onAnyUpdate { return true }
+        case .delete: if rule.onAnyDelete { return true }
+        }
+        if !rule.triggersEvaluate {
+            // Only `changes` without `from`/`to`: the column's old and new values decide.
+            guard change.op == .update else { return false }
+            for case .changes(let slot?, _, _) in rule.triggers where isDistinct(change.old![slot], change.new![slot]) { return true }
+            return false
         }
         let row = change.new ?? change.old!
         var f = frame(rule, row: row, old: change.old, time: clock)
@@ -165,10 +170,10 @@ extension Engine {
     func fire(ruleIndex: Int, row: Record, old: Record?, depth: Int, time: Int64) {
         let compiled = rules[ruleIndex]
         let entityName = compiled.entityName
-        let workspace = tenant(of: row, compiled)
-        if hasSettings, let w = workspace, settings[w]?[compiled.name]?.active == false { return }
+        if hasSettings, let w = tenant(of: row, compiled), settings[w]?[compiled.name]?.active == false { return }
         var f = frame(compiled, row: row, old: old, time: time)
         if let c = compiled.condition, !holds(c, &f) { return }
+        let workspace = tenant(of: row, compiled)
         guard let keySlot = compiled.keySlot, case .text(let entityId) = row[keySlot] else { return }
 
         func refused(_ status: JobStatus) {

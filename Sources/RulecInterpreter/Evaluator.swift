@@ -7,7 +7,9 @@ import RulecSyntax
 /// the clock and the world. One is made per rule evaluation, on the stack; nothing in it is
 /// looked up by name.
 struct Frame {
-    let world: World
+    /// Unowned: the engine holds the world for longer than any frame lives, and a frame is made
+    /// per candidate rule, so a retain and release of it each time would be pure cost.
+    unowned(unsafe) let world: World
     let now: Int64
     let params: [Value]
     /// Binding slot 0: the rule's row (the trigger's entity, or the aggregate's owner).
