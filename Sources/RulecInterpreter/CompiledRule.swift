@@ -55,7 +55,8 @@ final class CompiledRule {
     /// For each `reaches` over related rows: related entity position and its foreign key slot.
     let owners: [(entity: Int, fk: Int?)]
     /// Related entities whose changes the rule's `reaches` aggregates read.
-    let listensTo: Set<Int>
+    /// Sorted, usually empty: a list is cheaper to ask than a set at this size.
+    let listensTo: [Int]
 
     init(_ rule: CheckedRule, world: World, schema: Schema) {
         self.rule = rule
@@ -101,7 +102,7 @@ final class CompiledRule {
             }
         }
         self.owners = owners
-        listensTo = listens
+        listensTo = listens.sorted()
         onAnyInsert = rule.triggers.contains { if case .created = $0 { return true }; return false }
         onAnyUpdate = rule.triggers.contains { if case .updated = $0 { return true }; return false }
         onAnyDelete = rule.triggers.contains { if case .deleted = $0 { return true }; return false }

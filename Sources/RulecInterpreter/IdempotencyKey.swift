@@ -57,18 +57,19 @@ public enum IdempotencyKey {
         var a = state.0, b = state.1, c = state.2, d = state.3
         withUnsafeBytes(of: &m) { raw in
             let words = raw.bindMemory(to: UInt32.self)
-            for i in 0..<64 {
-                var f: UInt32
-                let g: Int
-                switch i {
-                case 0..<16: f = (b & c) | (~b & d); g = i
-                case 16..<32: f = (d & b) | (~d & c); g = (5 * i + 1) % 16
-                case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
-                default: f = c ^ (b | ~d); g = (7 * i) % 16
+            k.withUnsafeBufferPointer { k in
+                s.withUnsafeBufferPointer { s in
+                    @inline(__always) func step(_ f: UInt32, _ i: Int, _ g: Int) {
+                        let f = f &+ a &+ k[i] &+ UInt32(littleEndian: words[g])
+                        a = d; d = c; c = b
+                        b = b &+ (f << s[i] | f >> (32 - s[i]))
+                    }
+                    // The four rounds apart, so no round is chosen per step.
+                    for i in 0..<16 { step((b & c) | (~b & d), i, i) }
+                    for i in 16..<32 { step((d & b) | (~d & c), i, (5 * i + 1) & 15) }
+                    for i in 32..<48 { step(b ^ c ^ d, i, (3 * i + 5) & 15) }
+                    for i in 48..<64 { step(c ^ (b | ~d), i, (7 * i) & 15) }
                 }
-                f = f &+ a &+ k[i] &+ UInt32(littleEndian: words[g])
-                a = d; d = c; c = b
-                b = b &+ (f << s[i] | f >> (32 - s[i]))
             }
         }
         state.0 = state.0 &+ a; state.1 = state.1 &+ b; state.2 = state.2 &+ c; state.3 = state.3 &+ d

@@ -62,7 +62,7 @@ struct RuleIndex {
                 case .reaches:
                     entities[e].onUpdate.add(i, key: key)
                     RuleIndex.add(i, to: &entities[e].ownReaches)
-                    for r in rules[i].listensTo.sorted() { RuleIndex.add(i, to: &entities[r].relatedReaches) }
+                    for r in rules[i].listensTo { RuleIndex.add(i, to: &entities[r].relatedReaches) }
                 case .timer(let field, let offset):
                     entities[e].timers.append(TimerSpec(rule: i, trigger: t, slot: slot(field), offset: offset))
                 }
