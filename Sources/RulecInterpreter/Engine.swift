@@ -172,13 +172,10 @@ public final class Engine {
         let e = world.entities[position]
         var full = Record()
         full.reserveCapacity(e.fields.count)
-        var key: String?
         for (slot, f) in e.fields.enumerated() {
-            let v = slot < values.count ? values[slot] ?? defaultValue(f, entity: e) : defaultValue(f, entity: e)
-            if f.name == e.key, case .text(let k) = v { key = k }
-            full.append(v)
+            full.append(slot < values.count ? values[slot] ?? defaultValue(f, entity: e) : defaultValue(f, entity: e))
         }
-        guard let key else {
+        guard let k = world.keySlots[position], case .text(let key) = full[k] else {
             throw EngineError("\(e.name) row: the key `\(e.key)` must be given as text")
         }
         if world.contains(position, key) { throw EngineError("\(e.name) row: a row with \(e.key) `\(key)` already exists") }

@@ -11,9 +11,8 @@ typealias Record = [Value]
 /// Entities are addressed by their position in the schema, fields by slot.
 final class World {
     private struct Table {
-        var rows: [String: Record] = [:]
-        /// Insertion sequence of keys, for deterministic listing without O(n) deletes.
-        var sequence: [String: Int] = [:]
+        /// Each row with its insertion sequence, for deterministic listing without O(n) deletes.
+        var rows: [String: (sequence: Int, record: Record)] = [:]
         var nextSequence = 0
         /// foreign key slot → value → keys of rows holding it.
         var indexes: [Int: [String: Set<String>]] = [:]
@@ -42,7 +41,7 @@ final class World {
 
     func entity(_ name: String) -> Entity? { positions[name].map { entities[$0] } }
 
-    func row(_ entity: Int, _ key: String) -> Record? { tables[entity].rows[key] }
+    func row(_ entity: Int, _ key: String) -> Record? { tables[entity].rows[key]?.record }
 
     func contains(_ entity: Int, _ key: String) -> Bool { tables[entity].rows[key] != nil }
 
@@ -50,24 +49,22 @@ final class World {
     func rows(_ entity: Int, where slot: Int, equals value: String) -> [Record] {
         ensureIndex(entity, slot)
         guard let keys = tables[entity].indexes[slot]?[value] else { return [] }
-        return keys.sorted().compactMap { tables[entity].rows[$0] }
+        return keys.sorted().compactMap { tables[entity].rows[$0]?.record }
     }
 
     func allRows(_ entity: Int) -> [Record] {
-        let t = tables[entity]
-        return t.sequence.sorted { $0.value < $1.value }.compactMap { t.rows[$0.key] }
+        return tables[entity].rows.values.sorted { $0.sequence < $1.sequence }.map(\.record)
     }
 
     private func ensureIndex(_ entity: Int, _ slot: Int) {
         guard tables[entity].indexes[slot] == nil else { return }
         var index: [String: Set<String>] = [:]
-        for (k, row) in tables[entity].rows { if case .text(let v) = row[slot] { index[v, default: []].insert(k) } }
+        for (k, row) in tables[entity].rows { if case .text(let v) = row.record[slot] { index[v, default: []].insert(k) } }
         tables[entity].indexes[slot] = index
     }
 
     func insert(_ entity: Int, key: String, row: Record) {
-        tables[entity].rows[key] = row
-        tables[entity].sequence[key] = tables[entity].nextSequence
+        tables[entity].rows[key] = (tables[entity].nextSequence, row)
         tables[entity].nextSequence += 1
         guard !tables[entity].indexes.isEmpty else { return }
         for slot in Array(tables[entity].indexes.keys) {
@@ -76,7 +73,15 @@ final class World {
     }
 
     func replace(_ entity: Int, key: String, row: Record) {
-        let old = tables[entity].rows.updateValue(row, forKey: key)
+        // The row keeps its place in the listing, as an updated row does in a table.
+        var old: Record?
+        if let i = tables[entity].rows.index(forKey: key) {
+            old = tables[entity].rows.values[i].record
+            tables[entity].rows.values[i].record = row
+        } else {
+            tables[entity].rows[key] = (tables[entity].nextSequence, row)
+            tables[entity].nextSequence += 1
+        }
         guard !tables[entity].indexes.isEmpty else { return }
         for slot in Array(tables[entity].indexes.keys) {
             if case .text(let v)? = old?[slot] { tables[entity].indexes[slot]![v]?.remove(key) }
@@ -85,8 +90,7 @@ final class World {
     }
 
     func delete(_ entity: Int, key: String) {
-        guard let old = tables[entity].rows.removeValue(forKey: key) else { return }
-        tables[entity].sequence.removeValue(forKey: key)
+        guard let old = tables[entity].rows.removeValue(forKey: key)?.record else { return }
         for slot in Array(tables[entity].indexes.keys) {
             if case .text(let v) = old[slot] { tables[entity].indexes[slot]![v]?.remove(key) }
         }
