@@ -92,16 +92,10 @@ public final class Engine {
                 let entity = world.entities[e]
                 throw EngineError("update of \(entity.name) `\(id)`: the key `\(entity.key)` cannot change")
             }
-            // A stream update gives the whole row: take it as it is rather than patching a copy.
-            var new: Record
-            if set.count == old.count, !set.contains(where: { $0 == nil }) {
-                new = set.map { $0.unsafelyUnwrapped }
-            } else {
-                new = old
-                for (slot, value) in set.enumerated() {
-                    if let value { new[slot] = value }
-                }
-            }
+            // Built in one pass (a stream update gives most columns) rather than patching a copy.
+            var new = Record()
+            new.reserveCapacity(old.count)
+            for slot in old.indices { new.append(slot < set.count ? set[slot] ?? old[slot] : old[slot]) }
             process(Change(entity: e, op: .update, key: id, old: old, new: new), depth: 0, cause: nil)
         case let .delete(e, id):
             guard let old = world.row(e, id) else { throw EngineError("delete of \(world.entities[e].name) `\(id)`: no such row") }

@@ -131,12 +131,28 @@ struct StreamScanner {
 
         func peek() -> UInt8? { i < b.count ? b[i] : nil }
 
+        /// Whether one of the eight bytes of `w` is `"` (0x22), `\\` (0x5C) or below 0x20: exact
+        /// for each test (a zero byte of `x` is detected by `(x - 0x01…) & ~x & 0x80…`).
+        @inline(__always)
+        static func hasSpecialByte(_ w: UInt64) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+            let control = (w &- ones &* 0x20) & ~w & highs
+            return (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs != 0 || control != 0
+        }
+
         /// A string without escapes, as its raw bytes (valid UTF-8 checked by the caller's use).
         mutating func rawString() -> UnsafeBufferPointer<UInt8>? {
             space()
             guard i < b.count, b[i] == 0x22 else { return nil }
             let start = i + 1
             var j = start
+            // Eight bytes at a time while none is `"`, `\\` or a control byte (SWAR tests).
+            while j + 8 <= b.count {
+                let w = UnsafeRawPointer(b.baseAddress! + j).loadUnaligned(as: UInt64.self)
+                if Cursor.hasSpecialByte(w) { break }
+                j += 8
+            }
             while j < b.count {
                 let c = b[j]
                 if c == 0x22 { break }
