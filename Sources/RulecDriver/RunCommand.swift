@@ -92,12 +92,14 @@ public struct RunCommand {
         var engine: Engine?
         // Rows the world is known to hold, by entity: an update or delete of another row first seeds
         // its `old_record`, since the stream may start after the row was made.
-        var known: [String: Set<String>] = [:]
+        var known: [Set<String>] = Array(repeating: [], count: program.schema.entities.count)
 
         func drain(_ engine: Engine) {
             for job in engine.takeJobs() {
                 counts.jobs[job.status, default: 0] += 1
-                writeJob(JobFormat.json(job) + "\n")
+                var line = JobFormat.json(job)
+                line += "\n"
+                writeJob(line)
             }
         }
 
@@ -105,24 +107,25 @@ public struct RunCommand {
             counts.lines += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             let change: StreamChange
-            do { change = try decoder.decode(line) } catch {
+            do { change = try decoder.decode(line, oldRecordNeeded: { !known[$0].contains($1) }) } catch {
                 counts.malformed += 1
                 writeError("\(inputName):\(counts.lines): error[\(error.code.id)]: \(error.message)\n")
                 continue
             }
             let e = engine ?? Engine(program: program, clock: change.at ?? 0)
             engine = e
-            if change.kind != .insert, known[change.entity]?.contains(change.id) != true, let old = change.oldRecord {
+            let isKnown = change.kind != .insert && known[change.position].contains(change.id)
+            if change.kind != .insert, !isKnown, let old = change.oldValues {
                 // A refusal means the engine holds the row already (made by a data action): fine.
-                try? e.seed(entity: change.entity, row: old)
+                try? e.seed(entity: change.position, values: old)
             }
             do {
-                try e.apply(change.event, at: change.at.map { max($0, e.clock) })
+                try e.apply(change.positionalEvent, at: change.at.map { max($0, e.clock) })
                 counts.events += 1
                 switch change.kind {
                 // Mutated in place: a copy of the set per line would cost the world's size each time.
-                case .insert, .update: known[change.entity, default: []].insert(change.id)
-                case .delete: known[change.entity]?.remove(change.id)
+                case .insert, .update: if !isKnown { known[change.position].insert(change.id) }
+                case .delete: known[change.position].remove(change.id)
                 }
             } catch {
                 counts.refused += 1

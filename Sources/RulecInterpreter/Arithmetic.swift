@@ -7,7 +7,7 @@ enum Comparison {
     static func equal(_ a: Value, _ b: Value) -> Bool? {
         switch (a, b) {
         case (.null, _), (_, .null): return nil
-        case let (.text(x), .text(y)): return x.utf8.elementsEqual(y.utf8)
+        case let (.text(x), .text(y)): return textEqual(x, y)
         case let (.bool(x), .bool(y)): return x == y
         case let (.list(x), .list(y)):
             guard x.count == y.count else { return false }
@@ -18,6 +18,17 @@ enum Comparison {
             return true
         case let (.json(x), .json(y)): return x == y
         default: return compare(a, b).map { $0 == 0 }
+        }
+    }
+
+    /// Byte equality of two texts (never Unicode canonical equivalence, which `==` would use):
+    /// lengths first, then one `memcmp`.
+    @inline(__always)
+    static func textEqual(_ x: String, _ y: String) -> Bool {
+        guard x.utf8.count == y.utf8.count else { return false }
+        var x = x, y = y
+        return x.withUTF8 { a in
+            y.withUTF8 { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
         }
     }
 

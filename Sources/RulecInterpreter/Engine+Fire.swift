@@ -4,51 +4,64 @@ import RulecSemantics
 extension Engine {
     // MARK: Matching
 
-    /// Key of a measured "reached" state: rule, trigger and the owner row.
-    private func reachKey(_ rule: Int, _ trigger: Int, _ owner: String) -> String { "\(rule)|\(trigger)|\(owner)" }
+    /// A measured "reached" state: rule, trigger and the owner row ("" for the changed row itself).
+    struct ReachKey: Hashable {
+        var rule: Int
+        var trigger: Int
+        var owner: String
+    }
 
-    func evaluator(rule: CheckedRule, entity: Entity, row: Row, old: Row?, time: Int64) -> Evaluator {
-        Evaluator(world: world, now: time, params: params(of: rule, workspace: tenant(of: row, in: entity)),
-                  bindings: [rule.entity: (entity.name, row)], old: old)
+    /// A frame for a rule on a row: its params for the row's workspace.
+    @inline(__always)
+    func frame(_ rule: CompiledRule, row: Record, old: Record?, time: Int64) -> Frame {
+        let params = hasSettings ? self.params(of: rule, workspace: tenant(of: row, rule)) : rule.paramDefaults
+        return rule.frame(world, now: time, params: params, row: row, old: old)
+    }
+
+    /// The rule's tenant of a row of its entity.
+    @inline(__always)
+    func tenant(of row: Record, _ rule: CompiledRule) -> String? {
+        guard let t = rule.tenantSlot, case .text(let w) = row[t] else { return nil }
+        return w
     }
 
     /// Whether `value >= threshold` holds.
-    private func reached(_ ev: Evaluator, _ value: TypedExpr, _ threshold: TypedExpr) -> Bool {
-        guard let c = Comparison.compare(ev.eval(value), ev.eval(threshold)) else { return false }
+    private func reached(_ f: inout Frame, _ value: Compiled, _ threshold: Compiled) -> Bool {
+        let v = value(&f)
+        guard let c = Comparison.compare(v, threshold(&f)) else { return false }
         return c >= 0
     }
 
     /// The rows whose aggregates a change of a related row moves: its old and new foreign keys.
-    private func owners(of change: Change, for rule: CheckedRule) -> [String] {
+    private func owners(of change: Change, for rule: CompiledRule) -> [String] {
         var keys = Set<String>()
-        for case .reaches(_, _, let related) in rule.triggers {
-            for r in related where r.entity == change.entity.name {
-                if case .text(let k)? = change.old?[r.foreignKey] { keys.insert(k) }
-                if case .text(let k)? = change.new?[r.foreignKey] { keys.insert(k) }
-            }
+        for (entity, fk) in rule.owners where entity == change.entity {
+            guard let fk else { continue }
+            if case .text(let k)? = change.old?[fk] { keys.insert(k) }
+            if case .text(let k)? = change.new?[fk] { keys.insert(k) }
         }
         return keys.sorted()
     }
 
     /// Measures, before a change is applied, whether each affected `reaches` was already reached.
-    func measureBefore(_ change: Change) -> [String: Bool] {
-        var out: [String: Bool] = [:]
+    func measureBefore(_ change: Change) -> [ReachKey: Bool] {
+        var out: [ReachKey: Bool] = [:]
         let now = clock
-        for r in index.ownReaches(of: change.entity.name) where change.op == .update {
-            let rule = program.rules[r]
-            let ev = evaluator(rule: rule, entity: change.entity, row: change.old!, old: nil, time: now)
+        let by = index.entities[change.entity]
+        for r in by.ownReaches where change.op == .update {
+            let rule = rules[r]
+            var f = frame(rule, row: change.old!, old: nil, time: now)
             for (t, trigger) in rule.triggers.enumerated() {
-                if case let .reaches(value, threshold, _) = trigger { out[reachKey(r, t, "")] = reached(ev, value, threshold) }
+                if case let .reaches(value, threshold, _) = trigger { out[ReachKey(rule: r, trigger: t, owner: "")] = reached(&f, value, threshold) }
             }
         }
-        for r in index.reachesListening(to: change.entity.name) {
-            let rule = program.rules[r]
-            guard let owner = world.entity(rule.entity) else { continue }
+        for r in by.relatedReaches {
+            let rule = rules[r]
             for key in owners(of: change, for: rule) {
-                guard let row = world.row(owner.name, key) else { continue }
-                let ev = evaluator(rule: rule, entity: owner, row: row, old: nil, time: now)
+                guard let row = world.row(rule.entity, key) else { continue }
+                var f = frame(rule, row: row, old: nil, time: now)
                 for (t, trigger) in rule.triggers.enumerated() {
-                    if case let .reaches(value, threshold, _) = trigger { out[reachKey(r, t, key)] = reached(ev, value, threshold) }
+                    if case let .reaches(value, threshold, _) = trigger { out[ReachKey(rule: r, trigger: t, owner: key)] = reached(&f, value, threshold) }
                 }
             }
         }
@@ -56,28 +69,39 @@ extension Engine {
     }
 
     /// Whether any trigger of the rule matches a change of its own entity.
-    func ownTriggersMatch(_ r: Int, _ change: Change, before: [String: Bool]) -> Bool {
-        let rule = program.rules[r]
+    func ownTriggersMatch(_ r: Int, _ change: Change, before: [ReachKey: Bool]) -> Bool {
+        let rule = rules[r]
+        // The common triggers need no evaluation: decide them before making a frame.
+        switch change.op {
+        case .insert: if rule.onAnyInsert { return true }
+        case .update: if rule.onAnyUpdate { return true }
+        case .delete: if rule.onAnyDelete { return true }
+        }
+        if !rule.triggersEvaluate {
+            // Only `changes` without `from`/`to`: the column's old and new values decide.
+            guard change.op == .update else { return false }
+            for case .changes(let slot?, _, _) in rule.triggers where isDistinct(change.old![slot], change.new![slot]) { return true }
+            return false
+        }
         let row = change.new ?? change.old!
-        let ev = evaluator(rule: rule, entity: change.entity, row: row, old: change.old, time: clock)
+        var f = frame(rule, row: row, old: change.old, time: clock)
         for (t, trigger) in rule.triggers.enumerated() {
             switch (trigger, change.op) {
-            case (.created, .insert), (.updated, .update), (.deleted, .delete):
-                return true
-            case let (.changes(field, from, to), .update):
-                let was = change.old![field] ?? .null, now = change.new![field] ?? .null
+            case let (.changes(slot, from, to), .update):
+                guard let slot else { continue }
+                let was = change.old![slot], now = change.new![slot]
                 guard isDistinct(was, now) else { continue }
                 // `from`/`to` match like `IS NOT DISTINCT FROM`, so `changes from null` means "was null".
-                if let from, isDistinct(ev.eval(from), was) { continue }
-                if let to, isDistinct(ev.eval(to), now) { continue }
+                if let from, isDistinct(from(&f), was) { continue }
+                if let to, isDistinct(to(&f), now) { continue }
                 return true
             case (.meets(let c), .insert):
-                if ev.holds(c) { return true }
+                if holds(c, &f) { return true }
             case (.meets(let c), .update):
-                let before = evaluator(rule: rule, entity: change.entity, row: change.old!, old: nil, time: clock)
-                if !before.holds(c) && ev.holds(c) { return true }
+                var before = frame(rule, row: change.old!, old: nil, time: clock)
+                if !holds(c, &before) && holds(c, &f) { return true }
             case let (.reaches(value, threshold, _), .update):
-                if before[reachKey(r, t, "")] == false && reached(ev, value, threshold) { return true }
+                if before[ReachKey(rule: r, trigger: t, owner: "")] == false && reached(&f, value, threshold) { return true }
             default:
                 continue
             }
@@ -86,18 +110,16 @@ extension Engine {
     }
 
     /// For a change of a related row: each owner row and whether one of its `reaches` crossed.
-    func relatedCrossings(_ r: Int, _ change: Change, before: [String: Bool]) -> [(String, Bool)] {
-        let rule = program.rules[r]
-        guard rule.entity != change.entity.name || index.reachesListening(to: change.entity.name).contains(r),
-              let owner = world.entity(rule.entity) else { return [] }
+    func relatedCrossings(_ r: Int, _ change: Change, before: [ReachKey: Bool]) -> [(String, Bool)] {
+        let rule = rules[r]
         var out: [(String, Bool)] = []
         for key in owners(of: change, for: rule) {
-            guard let row = world.row(owner.name, key) else { continue }
-            let ev = evaluator(rule: rule, entity: owner, row: row, old: nil, time: clock)
+            guard let row = world.row(rule.entity, key) else { continue }
+            var f = frame(rule, row: row, old: nil, time: clock)
             var crossed = false
             for (t, trigger) in rule.triggers.enumerated() {
-                if case let .reaches(value, threshold, related) = trigger, related.contains(where: { $0.entity == change.entity.name }),
-                   before[reachKey(r, t, key)] == false, reached(ev, value, threshold) {
+                if case let .reaches(value, threshold, related) = trigger, related.contains(change.entity),
+                   before[ReachKey(rule: r, trigger: t, owner: key)] == false, reached(&f, value, threshold) {
                     crossed = true
                 }
             }
@@ -109,14 +131,14 @@ extension Engine {
     // MARK: Timers
 
     func armTimers(_ change: Change) {
-        guard let specs = index.timers[change.entity.name] else { return }
+        let specs = index.entities[change.entity].timers
         for spec in specs {
-            let key = TimerQueue.Key(rule: spec.rule, trigger: spec.trigger, entity: change.entity.name, key: change.key)
+            let key = TimerQueue.Key(rule: spec.rule, trigger: spec.trigger, entity: change.entity, key: change.key)
             switch change.op {
             case .delete:
                 timers.disarm(key)
             case .update:
-                guard isDistinct(change.old?[spec.field], change.new?[spec.field]) else { continue }
+                guard let slot = spec.slot, isDistinct(change.old?[slot], change.new?[slot]) else { continue }
                 timers.disarm(key)
                 arm(key, row: change.new!, spec: spec)
             case .insert:
@@ -125,8 +147,8 @@ extension Engine {
         }
     }
 
-    private func arm(_ key: TimerQueue.Key, row: Row, spec: RuleIndex.TimerSpec) {
-        guard case .timestamp(let t)? = row[spec.field] else { return }
+    private func arm(_ key: TimerQueue.Key, row: Record, spec: RuleIndex.TimerSpec) {
+        guard let slot = spec.slot, case .timestamp(let t) = row[slot] else { return }
         let (at, overflow) = t.addingReportingOverflow(spec.offset)
         // A timer whose time has already passed when armed does not fire.
         guard !overflow, at >= clock else { return }
@@ -136,38 +158,38 @@ extension Engine {
     // MARK: Firing
 
     /// Params of a rule for a workspace: defaults, overridden by the workspace's settings.
-    func params(of rule: CheckedRule, workspace: String?) -> [String: Value] {
-        var out: [String: Value] = [:]
-        for p in rule.params { out[p.name] = p.defaultValue }
-        if let w = workspace, let overrides = settings[w]?[rule.name]?.params {
-            for (k, v) in overrides where out[k] != nil { out[k] = v }
+    func params(of rule: CompiledRule, workspace: String?) -> [Value] {
+        var out = rule.paramDefaults
+        if let w = workspace, let overrides = settings[w]?[rule.rule.name]?.params {
+            for (k, v) in overrides { if let slot = rule.paramSlots[k] { out[slot] = v } }
         }
         return out
     }
 
     /// Runs a rule whose trigger matched: settings, condition, once-per, limit, then its actions.
-    func fire(ruleIndex: Int, entity: Entity, row: Row, old: Row?, depth: Int, time: Int64) {
-        let rule = program.rules[ruleIndex]
-        let workspace = tenant(of: row, in: entity)
-        if let w = workspace, settings[w]?[rule.name]?.active == false { return }
-        let ev = evaluator(rule: rule, entity: entity, row: row, old: old, time: time)
-        if let c = rule.condition, !ev.holds(c) { return }
-        guard case .text(let entityId)? = row[entity.key] else { return }
+    func fire(ruleIndex: Int, row: Record, old: Record?, depth: Int, time: Int64) {
+        let compiled = rules[ruleIndex]
+        let entityName = compiled.entityName
+        if hasSettings, let w = tenant(of: row, compiled), settings[w]?[compiled.name]?.active == false { return }
+        var f = frame(compiled, row: row, old: old, time: time)
+        if let c = compiled.condition, !holds(c, &f) { return }
+        let workspace = tenant(of: row, compiled)
+        guard let keySlot = compiled.keySlot, case .text(let entityId) = row[keySlot] else { return }
 
         func refused(_ status: JobStatus) {
-            record(JobRecord(workspaceId: workspace, rule: rule.name, action: nil, entity: entity.name, entityId: entityId,
-                             params: [], status: status, runAt: time, priority: rule.priority,
-                             idempotencyKey: IdempotencyKey.make(rule: rule.name, actionIndex: -1, entity: entity.name,
+            record(JobRecord(workspaceId: workspace, rule: compiled.name, action: nil, entity: entityName, entityId: entityId,
+                             params: [], status: status, runAt: time, priority: compiled.rule.priority,
+                             idempotencyKey: IdempotencyKey.make(rule: compiled.name, actionIndex: -1, entity: entityName,
                                                                  entityId: entityId, fireTime: time, params: status.rawValue)))
         }
         var onceKey: String?
-        if let once = rule.oncePer {
+        if let once = compiled.rule.oncePer {
             var subject: String? = entityId
-            if let rel = once.relation, let r = entity.relation(named: rel) {
-                if case .text(let k)? = row[r.foreignKey] { subject = k } else { subject = nil }
+            if case .foreignKey(let slot) = compiled.onceSubject {
+                if let slot, case .text(let k) = row[slot] { subject = k } else { subject = nil }
             }
             if let subject {
-                let key = "\(rule.name)|\(subject)"
+                let key = "\(compiled.name)|\(subject)"
                 if let last = lastFire[key], once.every.map({ time - last < $0 }) ?? true {
                     refused(.suppressed)
                     return
@@ -176,9 +198,9 @@ extension Engine {
             }
         }
         var windowKey: String?
-        if let limit = rule.limit {
+        if let limit = compiled.rule.limit {
             let window = time >= 0 ? time / limit.window : (time - limit.window + 1) / limit.window
-            let key = "\(rule.name)|\(workspace ?? "")|\(window)"
+            let key = "\(compiled.name)|\(workspace ?? "")|\(window)"
             if windowCounts[key, default: 0] >= limit.count {
                 refused(.rateLimited)
                 return
@@ -188,37 +210,38 @@ extension Engine {
         if let onceKey { lastFire[onceKey] = time }
         if let windowKey { windowCounts[windowKey, default: 0] += 1 }
 
-        for (i, action) in rule.actions.enumerated() {
+        for (i, action) in compiled.actions.enumerated() {
             let cause = Cause(rule: ruleIndex, actionIndex: i, time: time)
             switch action {
-            case let .external(name, arguments, delay, _):
-                let spec = program.schema.action(named: name)
-                let values = arguments.map { (name: $0.name, value: ev.eval($0.value)) }
-                let missing = values.contains { v in v.value.isNull && !(spec?.parameter(named: v.name)?.optional ?? true) }
-                let json = ValueFormatting.jsonObject(values)
-                record(JobRecord(workspaceId: workspace, rule: rule.name, action: name, entity: entity.name, entityId: entityId,
+            case let .external(name, arguments, required, delay, constant):
+                let values = constant?.params ?? arguments.map { (name: $0.name, value: $0.value(&f)) }
+                let missing = zip(values, required).contains { $0.value.isNull && $1 }
+                let json = constant?.json ?? ValueFormatting.jsonObject(values)
+                record(JobRecord(workspaceId: workspace, rule: compiled.name, action: name, entity: entityName, entityId: entityId,
                                  params: values, status: missing ? .skipped : .pending, runAt: time + (delay ?? 0),
-                                 priority: rule.priority,
-                                 idempotencyKey: IdempotencyKey.make(rule: rule.name, actionIndex: i, entity: entity.name,
+                                 priority: compiled.rule.priority,
+                                 idempotencyKey: IdempotencyKey.make(rule: compiled.name, actionIndex: i, entity: entityName,
                                                                      entityId: entityId, fireTime: time, params: json)))
-            case let .create(target, fields, _):
-                var new: Row = [:]
-                for f in fields { new[f.name] = ev.eval(f.value) }
-                guard let (e, full, key) = try? prepareInsert(entity: target, row: new) else { continue }
-                process(Change(entity: e, op: .insert, key: key, old: nil, new: full), depth: depth + 1, cause: cause)
-            case let .update(target, relations, assignments, _):
+            case let .create(target, fields):
+                guard let target, let fields else { continue }
+                var new = RowValues(repeating: nil, count: world.entities[target].fields.count)
+                for (slot, value) in fields { new[slot] = value(&f) }
+                guard let (full, key) = try? prepareInsert(entity: target, values: new) else { continue }
+                process(Change(entity: target, op: .insert, key: key, old: nil, new: full), depth: depth + 1, cause: cause)
+            case let .update(target, path, assignments):
                 // The row as it is now (earlier actions may have changed it), reached through relations.
-                guard var current = world.row(entity.name, entityId) else { continue }
-                var currentEntity = entity
-                for rel in relations {
-                    guard let r = currentEntity.relation(named: rel), case .text(let fk)? = current[r.foreignKey],
-                          let next = world.row(r.target, fk), let e = world.entity(r.target) else { current = [:]; break }
+                guard let path, let now = world.row(compiled.entity, entityId) else { continue }
+                var current = now, currentEntity = compiled.entity
+                var found = true
+                for step in path {
+                    guard case .text(let fk) = current[step.fk], let next = world.row(step.target, fk) else { found = false; break }
                     current = next
-                    currentEntity = e
+                    currentEntity = step.target
                 }
-                guard currentEntity.name == target, case .text(let key)? = current[currentEntity.key] else { continue }
+                guard found, world.entities[currentEntity].name == target, let k = world.keySlots[currentEntity],
+                      case .text(let key) = current[k] else { continue }
                 var new = current
-                for a in assignments { new[a.name] = ev.eval(a.value) }
+                for (slot, value) in assignments { new[slot] = value(&f) }
                 process(Change(entity: currentEntity, op: .update, key: key, old: current, new: new), depth: depth + 1, cause: cause)
             }
         }

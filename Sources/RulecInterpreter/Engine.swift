@@ -11,7 +11,9 @@ import RulecSyntax
 /// cascades (depth-first), exactly as one trigger function per table runs them in PostgreSQL.
 public final class Engine {
     public let program: CheckedProgram
-    public var settings: WorkspaceSettings
+    public var settings: WorkspaceSettings { didSet { hasSettings = !settings.isEmpty } }
+    /// Most streams run without settings: then no rule needs a look-up by workspace.
+    var hasSettings: Bool
     /// The current time (microseconds since the epoch): the test clock.
     public private(set) var clock: Int64
     /// Records produced so far; `takeJobs()` drains them (streams keep memory bounded).
@@ -22,6 +24,7 @@ public final class Engine {
 
     let world: World
     let index: RuleIndex
+    let rules: [CompiledRule]
     var timers = TimerQueue()
     /// `once per`: rule and entity key → time of the last fire.
     var lastFire: [String: Int64] = [:]
@@ -33,45 +36,99 @@ public final class Engine {
     public init(program: CheckedProgram, settings: WorkspaceSettings = [:], clock: Int64) {
         self.program = program
         self.settings = settings
+        hasSettings = !settings.isEmpty
         self.clock = clock
-        self.world = World(schema: program.schema)
-        self.index = RuleIndex(program: program)
+        let world = World(schema: program.schema)
+        self.world = world
+        let rules = program.rules.map { CompiledRule($0, world: world, schema: program.schema) }
+        self.rules = rules
+        self.index = RuleIndex(program: program, rules: rules, world: world)
     }
 
     /// Inserts a row that exists before the scenario starts: defaults filled, no rule fires, no timer armed.
     public func seed(entity: String, row: Row) throws(EngineError) {
-        let (e, full, key) = try prepareInsert(entity: entity, row: row)
-        world.insert(e.name, key: key, row: full)
+        let e = try lookup(entity)
+        try seed(entity: e, values: values(of: row, in: e, what: "\(entity) row"))
+    }
+
+    /// `seed(entity:row:)` with the row given by field position (`RowValues`).
+    public func seed(entity: Int, values: RowValues) throws(EngineError) {
+        let (full, key) = try prepareInsert(entity: entity, values: values)
+        world.insert(entity, key: key, row: full)
     }
 
     /// Applies one change. `at`, when given, first moves the clock forward (firing due timers).
     public func apply(_ event: Event, at time: Int64? = nil) throws(EngineError) {
-        if let time { try advance(to: time) }
         switch event {
         case let .insert(entity, row):
-            let (e, full, key) = try prepareInsert(entity: entity, row: row)
-            process(Change(entity: e, op: .insert, key: key, old: nil, new: full), depth: 0, cause: nil)
+            if let time { try advance(to: time) }
+            let e = try lookup(entity)
+            try apply(.insert(entity: e, row: values(of: row, in: e, what: "\(entity) row")), at: nil)
         case let .update(entity, id, set):
+            if let time { try advance(to: time) }
             let e = try lookup(entity)
-            guard let old = world.row(e.name, id) else { throw EngineError("update of \(entity) `\(id)`: no such row") }
-            for (column, _) in set where e.field(named: column) == nil {
-                throw EngineError("update of \(entity) `\(id)`: `\(entity)` has no field `\(column)`")
-            }
-            if let k = set[e.key], k != old[e.key] { throw EngineError("update of \(entity) `\(id)`: the key `\(e.key)` cannot change") }
-            var new = old
-            for (column, value) in set { new[column] = value }
-            process(Change(entity: e, op: .update, key: id, old: old, new: new), depth: 0, cause: nil)
+            guard world.contains(e, id) else { throw EngineError("update of \(entity) `\(id)`: no such row") }
+            try apply(.update(entity: e, id: id, set: values(of: set, in: e, what: "update of \(entity) `\(id)`")), at: nil)
         case let .delete(entity, id):
-            let e = try lookup(entity)
-            guard let old = world.row(e.name, id) else { throw EngineError("delete of \(entity) `\(id)`: no such row") }
-            process(Change(entity: e, op: .delete, key: id, old: old, new: nil), depth: 0, cause: nil)
+            if let time { try advance(to: time) }
+            try apply(.delete(entity: lookup(entity), id: id), at: nil)
         case .advance(let to):
+            if let time { try advance(to: time) }
             try advance(to: to)
         }
     }
 
+    /// Applies one change given by entity position and field position: what a decoded stream
+    /// line becomes without a row of names. `at`, when given, first moves the clock forward.
+    public func apply(_ event: PositionalEvent, at time: Int64? = nil) throws(EngineError) {
+        if let time { try advance(to: time) }
+        switch event {
+        case let .insert(e, row):
+            let (full, key) = try prepareInsert(entity: e, values: row)
+            process(Change(entity: e, op: .insert, key: key, old: nil, new: full), depth: 0, cause: nil)
+        case let .update(e, id, set):
+            guard let old = world.row(e, id) else { throw EngineError("update of \(world.entities[e].name) `\(id)`: no such row") }
+            if let k = world.keySlots[e], k < set.count, let key = set[k], key != old[k] {
+                let entity = world.entities[e]
+                throw EngineError("update of \(entity.name) `\(id)`: the key `\(entity.key)` cannot change")
+            }
+            // Built in one pass (a stream update gives most columns) rather than patching a copy.
+            var new = Record()
+            new.reserveCapacity(old.count)
+            for slot in old.indices { new.append(slot < set.count ? set[slot] ?? old[slot] : old[slot]) }
+            process(Change(entity: e, op: .update, key: id, old: old, new: new), depth: 0, cause: nil)
+        case let .delete(e, id):
+            guard let old = world.row(e, id) else { throw EngineError("delete of \(world.entities[e].name) `\(id)`: no such row") }
+            process(Change(entity: e, op: .delete, key: id, old: old, new: nil), depth: 0, cause: nil)
+        }
+    }
+
+    /// The position of an entity in the schema (`PositionalEvent`'s entities); nil for an unknown one.
+    public func position(of entity: String) -> Int? { world.position(of: entity) }
+
     /// The rows of an entity, in insertion order.
-    public func rows(_ entity: String) -> [Row] { world.allRows(entity) }
+    public func rows(_ entity: String) -> [Row] {
+        guard let e = world.position(of: entity) else { return [] }
+        let fields = world.entities[e].fields
+        return world.allRows(e).map { record in
+            var row: Row = [:]
+            for (f, v) in zip(fields, record) { row[f.name] = v }
+            return row
+        }
+    }
+
+    /// A row of names as field positions, refusing a column the entity does not have.
+    private func values(of row: Row, in e: Int, what: String) throws(EngineError) -> RowValues {
+        let entity = world.entities[e]
+        var out = RowValues(repeating: nil, count: entity.fields.count)
+        for (column, value) in row {
+            guard let slot = entity.fields.firstIndex(where: { $0.name == column }) else {
+                throw EngineError("\(what): `\(entity.name)` has no field `\(column)`")
+            }
+            out[slot] = value
+        }
+        return out
+    }
 
     /// Returns and forgets the records produced so far.
     public func takeJobs() -> [JobRecord] {
@@ -89,38 +146,34 @@ public final class Engine {
         while let timer = timers.popDue(upTo: time, ruleOrder: index.order) {
             clock = timer.fireAt
             guard let row = world.row(timer.entity, timer.key) else { continue }
-            let rule = program.rules[timer.rule]
-            let e = world.entity(rule.entity)!
-            fire(ruleIndex: timer.rule, entity: e, row: row, old: nil, depth: 0, time: timer.fireAt)
+            fire(ruleIndex: timer.rule, row: row, old: nil, depth: 0, time: timer.fireAt)
         }
         clock = time
     }
 
     // MARK: Changes
 
-    private func lookup(_ entity: String) throws(EngineError) -> Entity {
-        guard let e = world.entity(entity) else {
+    private func lookup(_ entity: String) throws(EngineError) -> Int {
+        guard let e = world.position(of: entity) else {
             let names = program.schema.entities.map(\.name)
             throw EngineError("unknown entity `\(entity)`; entities are \(names.joined(separator: ", "))")
         }
         return e
     }
 
-    /// Fills defaults, checks the fields and the key of a row about to be inserted.
-    func prepareInsert(entity: String, row: Row) throws(EngineError) -> (Entity, Row, String) {
-        let e = try lookup(entity)
-        for (column, _) in row where e.field(named: column) == nil {
-            throw EngineError("\(entity) row: `\(entity)` has no field `\(column)`")
+    /// Fills defaults, checks the key of a row about to be inserted.
+    func prepareInsert(entity position: Int, values: RowValues) throws(EngineError) -> (Record, String) {
+        let e = world.entities[position]
+        var full = Record()
+        full.reserveCapacity(e.fields.count)
+        for (slot, f) in e.fields.enumerated() {
+            full.append(slot < values.count ? values[slot] ?? defaultValue(f, entity: e) : defaultValue(f, entity: e))
         }
-        var full = row
-        for f in e.fields where full[f.name] == nil {
-            full[f.name] = defaultValue(f, entity: e)
+        guard let k = world.keySlots[position], case .text(let key) = full[k] else {
+            throw EngineError("\(e.name) row: the key `\(e.key)` must be given as text")
         }
-        guard case .text(let key)? = full[e.key] else {
-            throw EngineError("\(entity) row: the key `\(e.key)` must be given as text")
-        }
-        if world.row(e.name, key) != nil { throw EngineError("\(entity) row: a row with \(e.key) `\(key)` already exists") }
-        return (e, full, key)
+        if world.contains(position, key) { throw EngineError("\(e.name) row: a row with \(e.key) `\(key)` already exists") }
+        return (full, key)
     }
 
     private func defaultValue(_ f: Field, entity: Entity) -> Value {
@@ -148,61 +201,64 @@ public final class Engine {
 
     func process(_ change: Change, depth: Int, cause: Cause?) {
         let e = change.entity
+        let by = index.entities[e]
         // Reaches over aggregates need the value before the change: measure it first.
-        let before = index.reachesListening(to: e.name).isEmpty && index.ownReaches(of: e.name).isEmpty
-            ? [:] : measureBefore(change)
+        let before = by.relatedReaches.isEmpty && by.ownReaches.isEmpty ? [:] : measureBefore(change)
         let candidates = index.candidates(change)
         switch change.op {
-        case .insert: world.insert(e.name, key: change.key, row: change.new!)
-        case .update: world.replace(e.name, key: change.key, row: change.new!)
-        case .delete: world.delete(e.name, key: change.key)
+        case .insert: world.insert(e, key: change.key, row: change.new!)
+        case .update: world.replace(e, key: change.key, row: change.new!)
+        case .delete: world.delete(e, key: change.key)
         }
         armTimers(change)
         if depth > Engine.maxCascadeDepth {
             if let cause, wouldFire(candidates, change, before: before) {
                 let rule = program.rules[cause.rule]
                 let row = change.new ?? change.old!
-                record(JobRecord(workspaceId: tenant(of: row, in: e), rule: rule.name, action: nil, entity: e.name, entityId: change.key,
-                                 params: [], status: .cascadeStopped, runAt: cause.time, priority: rule.priority,
-                                 idempotencyKey: IdempotencyKey.make(rule: rule.name, actionIndex: cause.actionIndex, entity: e.name,
+                let entity = world.entities[e]
+                record(JobRecord(workspaceId: tenant(of: row, in: entity), rule: rule.name, action: nil, entity: entity.name,
+                                 entityId: change.key, params: [], status: .cascadeStopped, runAt: cause.time, priority: rule.priority,
+                                 idempotencyKey: IdempotencyKey.make(rule: rule.name, actionIndex: cause.actionIndex, entity: entity.name,
                                                                      entityId: change.key, fireTime: cause.time, params: "cascade_stopped")))
             }
             return
         }
         for ruleIndex in candidates {
-            let rule = program.rules[ruleIndex]
-            if rule.entity == e.name, ownTriggersMatch(ruleIndex, change, before: before) {
-                fire(ruleIndex: ruleIndex, entity: e, row: change.new ?? change.old!, old: change.old, depth: depth, time: clock)
+            let rule = rules[ruleIndex]
+            if rule.entity == e, ownTriggersMatch(ruleIndex, change, before: before) {
+                fire(ruleIndex: ruleIndex, row: change.new ?? change.old!, old: change.old, depth: depth, time: clock)
             }
+            guard rule.entity != e || rule.listensTo.contains(e) else { continue }
             for (ownerKey, crossed) in relatedCrossings(ruleIndex, change, before: before) where crossed {
-                guard let owner = world.entity(rule.entity), let row = world.row(owner.name, ownerKey) else { continue }
-                fire(ruleIndex: ruleIndex, entity: owner, row: row, old: nil, depth: depth, time: clock)
+                guard let row = world.row(rule.entity, ownerKey) else { continue }
+                fire(ruleIndex: ruleIndex, row: row, old: nil, depth: depth, time: clock)
             }
         }
     }
 
     /// Whether some rule would fire on the change: a trigger matches and the condition holds
     /// (settings, `once per` and limits aside). Beyond the cascade depth such a change is recorded.
-    private func wouldFire(_ candidates: [Int], _ change: Change, before: [String: Bool]) -> Bool {
-        func holds(_ rule: CheckedRule, _ entity: Entity, _ row: Row, _ old: Row?) -> Bool {
+    private func wouldFire(_ candidates: [Int], _ change: Change, before: [ReachKey: Bool]) -> Bool {
+        func holdsOn(_ rule: CompiledRule, _ row: Record, _ old: Record?) -> Bool {
             guard let c = rule.condition else { return true }
-            return evaluator(rule: rule, entity: entity, row: row, old: old, time: clock).holds(c)
+            var f = frame(rule, row: row, old: old, time: clock)
+            return holds(c, &f)
         }
         for r in candidates {
-            let rule = program.rules[r]
-            if rule.entity == change.entity.name, ownTriggersMatch(r, change, before: before),
-               holds(rule, change.entity, change.new ?? change.old!, change.old) {
+            let rule = rules[r]
+            if rule.entity == change.entity, ownTriggersMatch(r, change, before: before), holdsOn(rule, change.new ?? change.old!, change.old) {
                 return true
             }
+            guard rule.entity != change.entity || rule.listensTo.contains(change.entity) else { continue }
             for (ownerKey, crossed) in relatedCrossings(r, change, before: before) where crossed {
-                if let owner = world.entity(rule.entity), let row = world.row(owner.name, ownerKey), holds(rule, owner, row, nil) { return true }
+                if let row = world.row(rule.entity, ownerKey), holdsOn(rule, row, nil) { return true }
             }
         }
         return false
     }
 
-    func tenant(of row: Row, in e: Entity) -> String? {
-        guard let t = e.tenantKey, case .text(let w)? = row[t] else { return nil }
+    func tenant(of row: Record, in e: Entity) -> String? {
+        guard let t = e.tenantKey, let slot = e.fields.firstIndex(where: { $0.name == t }), case .text(let w) = row[slot] else { return nil }
         return w
     }
 
@@ -219,12 +275,12 @@ public final class Engine {
     }
 }
 
-/// One row change.
+/// One row change; `entity` is the position of its entity in the schema.
 struct Change {
     enum Op { case insert, update, delete }
-    let entity: Entity
+    let entity: Int
     let op: Op
     let key: String
-    let old: Row?
-    let new: Row?
+    let old: Record?
+    let new: Record?
 }

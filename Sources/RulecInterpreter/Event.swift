@@ -3,6 +3,20 @@ import RulecSemantics
 /// A row: column name to value. Columns left out of an insert take their defaults.
 public typealias Row = [String: Value]
 
+/// A row by field position: the value of `entity.fields[i]` at `i`, nil where a change leaves
+/// the column out. Decoders that know the schema build these directly, so the engine never hashes
+/// a column name per event.
+public typealias RowValues = [Value?]
+
+/// A change by entity position (`Engine.position(of:)`, the entity's index in the schema) and
+/// field position: `Event` without names, for streams.
+public enum PositionalEvent: Sendable {
+    case insert(entity: Int, row: RowValues)
+    /// `set` holds the columns that change (nil elsewhere).
+    case update(entity: Int, id: String, set: RowValues)
+    case delete(entity: Int, id: String)
+}
+
 /// One change the engine reacts to, in the shape of a scenario's `events` or a stream line.
 public enum Event: Sendable {
     case insert(entity: String, row: Row)

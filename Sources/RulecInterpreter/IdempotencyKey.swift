@@ -6,44 +6,73 @@ public enum IdempotencyKey {
         md5Hex("rulec:v1|\(rule)|\(actionIndex)|\(entity)|\(entityId)|\(fireTime)|\(params)")
     }
 
-    /// RFC 1321 MD5, hex-encoded. Used for identity, not security.
+    /// RFC 1321 MD5, hex-encoded. Used for identity, not security. Hashes the text's bytes in
+    /// place (one key per job: no copies, no per-block arrays).
     public static func md5Hex(_ text: String) -> String {
-        var message = Array(text.utf8)
-        let bitLength = UInt64(message.count) * 8
-        message.append(0x80)
-        while message.count % 64 != 56 { message.append(0) }
-        for i in 0..<8 { message.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
-        var a0: UInt32 = 0x67452301, b0: UInt32 = 0xefcdab89, c0: UInt32 = 0x98badcfe, d0: UInt32 = 0x10325476
-        for chunk in stride(from: 0, to: message.count, by: 64) {
-            var m = [UInt32](repeating: 0, count: 16)
-            for i in 0..<16 {
-                let j = chunk + i * 4
-                m[i] = UInt32(message[j]) | UInt32(message[j + 1]) << 8 | UInt32(message[j + 2]) << 16 | UInt32(message[j + 3]) << 24
+        var text = text
+        return text.withUTF8 { bytes in
+            var state: (UInt32, UInt32, UInt32, UInt32) = (0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476)
+            let full = bytes.count / 64 * 64
+            var offset = 0
+            while offset < full {
+                compress(&state, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[offset..<offset + 64]))
+                offset += 64
             }
-            var a = a0, b = b0, c = c0, d = d0
-            for i in 0..<64 {
-                var f: UInt32
-                let g: Int
-                switch i {
-                case 0..<16: f = (b & c) | (~b & d); g = i
-                case 16..<32: f = (d & b) | (~d & c); g = (5 * i + 1) % 16
-                case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
-                default: f = c ^ (b | ~d); g = (7 * i) % 16
+            // The tail, the 0x80 marker, zeros and the bit length: one or two last blocks.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { tail in
+                tail.initialize(repeating: 0)
+                let rest = bytes.count - full
+                for i in 0..<rest { tail[i] = bytes[full + i] }
+                tail[rest] = 0x80
+                let blocks = rest + 9 <= 64 ? 1 : 2
+                let bitLength = UInt64(bytes.count) &* 8
+                for i in 0..<8 { tail[blocks * 64 - 8 + i] = UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i))) }
+                let raw = UnsafeRawBufferPointer(tail)
+                for b in 0..<blocks { compress(&state, UnsafeRawBufferPointer(rebasing: raw[b * 64..<(b + 1) * 64])) }
+            }
+            return String(unsafeUninitializedCapacity: 32) { out in
+                func put(_ word: UInt32, at j: Int) {
+                    for i in 0..<4 {
+                        let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt32(i)))
+                        out[j + 2 * i] = hexDigit(byte >> 4)
+                        out[j + 2 * i + 1] = hexDigit(byte & 0xF)
+                    }
                 }
-                f = f &+ a &+ k[i] &+ m[g]
-                a = d; d = c; c = b
-                b = b &+ (f << s[i] | f >> (32 - s[i]))
-            }
-            a0 = a0 &+ a; b0 = b0 &+ b; c0 = c0 &+ c; d0 = d0 &+ d
-        }
-        var out = ""
-        for word in [a0, b0, c0, d0] {
-            for i in 0..<4 {
-                let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt32(i)))
-                out += String(byte >> 4, radix: 16) + String(byte & 0xF, radix: 16)
+                put(state.0, at: 0)
+                put(state.1, at: 8)
+                put(state.2, at: 16)
+                put(state.3, at: 24)
+                return 32
             }
         }
-        return out
+    }
+
+    private static func hexDigit(_ n: UInt8) -> UInt8 { n < 10 ? 0x30 + n : 0x57 + n }
+
+    /// One 64-byte block into the state.
+    private static func compress(_ state: inout (UInt32, UInt32, UInt32, UInt32), _ block: UnsafeRawBufferPointer) {
+        var m = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
+                 UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))
+        withUnsafeMutableBytes(of: &m) { $0.copyMemory(from: block) }
+        var a = state.0, b = state.1, c = state.2, d = state.3
+        withUnsafeBytes(of: &m) { raw in
+            let words = raw.bindMemory(to: UInt32.self)
+            k.withUnsafeBufferPointer { k in
+                s.withUnsafeBufferPointer { s in
+                    @inline(__always) func step(_ f: UInt32, _ i: Int, _ g: Int) {
+                        let f = f &+ a &+ k[i] &+ UInt32(littleEndian: words[g])
+                        a = d; d = c; c = b
+                        b = b &+ (f << s[i] | f >> (32 - s[i]))
+                    }
+                    // The four rounds apart, so no round is chosen per step.
+                    for i in 0..<16 { step((b & c) | (~b & d), i, i) }
+                    for i in 16..<32 { step((d & b) | (~d & c), i, (5 * i + 1) & 15) }
+                    for i in 32..<48 { step(b ^ c ^ d, i, (3 * i + 5) & 15) }
+                    for i in 48..<64 { step(c ^ (b | ~d), i, (7 * i) & 15) }
+                }
+            }
+        }
+        state.0 = state.0 &+ a; state.1 = state.1 &+ b; state.2 = state.2 &+ c; state.3 = state.3 &+ d
     }
 
     private static let s: [UInt32] = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,

@@ -8,42 +8,61 @@ struct RuleIndex {
     struct TimerSpec {
         var rule: Int
         var trigger: Int
-        var field: String
+        /// nil: a field the entity does not have, so the timer is never armed.
+        var slot: Int?
         var offset: Int64
+    }
+
+    /// Rules of one entity, by what makes them candidates. A class, read once per change without a copy.
+    final class ByEntity {
+        var onInsert = Dispatch()
+        var onUpdate = Dispatch()
+        var onDelete = Dispatch()
+        /// slot → rules with `changes` on that column.
+        var onColumn: [(slot: Int, rules: Dispatch)] = []
+        /// Rules whose `reaches` aggregates read this entity.
+        var relatedReaches: [Int] = []
+        var ownReaches: [Int] = []
+        var timers: [TimerSpec] = []
     }
 
     /// Position of each rule in run order (the program's order).
     let order: [Int]
-    private var onInsert: [String: Dispatch] = [:]
-    private var onUpdate: [String: Dispatch] = [:]
-    private var onDelete: [String: Dispatch] = [:]
-    /// entity → column → rules with `changes` on it.
-    private var onColumn: [String: [String: Dispatch]] = [:]
-    /// Related entity → rules whose `reaches` aggregates read it.
-    private var relatedReaches: [String: [Int]] = [:]
-    private var ownReachRules: [String: [Int]] = [:]
-    private(set) var timers: [String: [TimerSpec]] = [:]
+    /// By entity position in the schema.
+    let entities: [ByEntity]
 
-    init(program: CheckedProgram) {
+    init(program: CheckedProgram, rules: [CompiledRule], world: World) {
         order = Array(program.rules.indices)
+        entities = world.entities.map { _ in ByEntity() }
         for (i, rule) in program.rules.enumerated() {
-            let e = rule.entity
-            let key = RuleIndex.dispatchKey(rule, tenantKey: program.schema.entities.first { $0.name == e }?.tenantKey)
+            guard let e = world.position(of: rule.entity) else { continue }
+            func slot(_ name: String) -> Int? { world.entities[e].fields.firstIndex { $0.name == name } }
+            let key = RuleIndex.dispatchKey(rule, tenantKey: world.entities[e].tenantKey).flatMap { k in
+                slot(k.column).map { (slot: $0, value: k.value) }
+            }
             for (t, trigger) in rule.triggers.enumerated() {
                 switch trigger {
-                case .created: onInsert[e, default: Dispatch()].add(i, key: key)
-                case .updated: onUpdate[e, default: Dispatch()].add(i, key: key)
-                case .deleted: onDelete[e, default: Dispatch()].add(i, key: key)
-                case .changes(let field, _, _): onColumn[e, default: [:]][field, default: Dispatch()].add(i, key: key)
+                case .created: entities[e].onInsert.add(i, key: key)
+                case .updated: entities[e].onUpdate.add(i, key: key)
+                case .deleted: entities[e].onDelete.add(i, key: key)
+                case .changes(let field, _, _):
+                    // A column the entity does not have never changes: nothing to index.
+                    guard let s = slot(field) else { continue }
+                    if let j = entities[e].onColumn.firstIndex(where: { $0.slot == s }) { entities[e].onColumn[j].rules.add(i, key: key) }
+                    else {
+                        var d = Dispatch()
+                        d.add(i, key: key)
+                        entities[e].onColumn.append((s, d))
+                    }
                 case .meets:
-                    onInsert[e, default: Dispatch()].add(i, key: key)
-                    onUpdate[e, default: Dispatch()].add(i, key: key)
-                case .reaches(_, _, let related):
-                    onUpdate[e, default: Dispatch()].add(i, key: key)
-                    RuleIndex.add(i, to: &ownReachRules[e, default: []])
-                    for r in related { RuleIndex.add(i, to: &relatedReaches[r.entity, default: []]) }
+                    entities[e].onInsert.add(i, key: key)
+                    entities[e].onUpdate.add(i, key: key)
+                case .reaches:
+                    entities[e].onUpdate.add(i, key: key)
+                    RuleIndex.add(i, to: &entities[e].ownReaches)
+                    for r in rules[i].listensTo { RuleIndex.add(i, to: &entities[r].relatedReaches) }
                 case .timer(let field, let offset):
-                    timers[e, default: []].append(TimerSpec(rule: i, trigger: t, field: field, offset: offset))
+                    entities[e].timers.append(TimerSpec(rule: i, trigger: t, slot: slot(field), offset: offset))
                 }
             }
         }
@@ -56,24 +75,45 @@ struct RuleIndex {
     /// Rules to consider for a change, in run order. A rule whose condition requires one of the
     /// row's columns to equal a constant is only considered when the changed row holds it.
     func candidates(_ change: Change) -> [Int] {
-        let e = change.entity.name
-        var out = relatedReaches[e] ?? []
-        let row = change.new ?? change.old ?? [:]
+        let by = entities[change.entity]
+        var union = Union()
+        union.add(by.relatedReaches)
+        let row = change.new ?? change.old!
         switch change.op {
-        case .insert: onInsert[e]?.collect(row: row, into: &out)
-        case .delete: onDelete[e]?.collect(row: row, into: &out)
+        case .insert: by.onInsert.collect(row: row, into: &union)
+        case .delete: by.onDelete.collect(row: row, into: &union)
         case .update:
-            onUpdate[e]?.collect(row: row, into: &out)
-            if let byColumn = onColumn[e], let old = change.old, let new = change.new {
-                for (column, rules) in byColumn where isDistinct(old[column], new[column]) { rules.collect(row: row, into: &out) }
+            by.onUpdate.collect(row: row, into: &union)
+            if let old = change.old, let new = change.new {
+                for (slot, rules) in by.onColumn where isDistinct(old[slot], new[slot]) { rules.collect(row: row, into: &union) }
             }
         }
-        guard out.count > 1 else { return out }
-        out.sort()
-        var unique: [Int] = []
-        unique.reserveCapacity(out.count)
-        for r in out where r != unique.last { unique.append(r) }
-        return unique
+        return union.rules
+    }
+
+    /// The union of sorted lists of rules, sorted and without repeats, merged as they come: one
+    /// list (the usual case) is shared, not copied.
+    struct Union {
+        private(set) var rules: [Int] = []
+
+        mutating func add(_ list: [Int]) {
+            if list.isEmpty { return }
+            rules = rules.isEmpty ? list : RuleIndex.merge(rules, list)
+        }
+    }
+
+    static func merge(_ a: [Int], _ b: [Int]) -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count, j < b.count {
+            if a[i] < b[j] { out.append(a[i]); i += 1 }
+            else if a[i] > b[j] { out.append(b[j]); j += 1 }
+            else { out.append(a[i]); i += 1; j += 1 }
+        }
+        out.append(contentsOf: a[i...])
+        out.append(contentsOf: b[j...])
+        return out
     }
 
     /// Rules of one entity and operation (or watched column), split by a constant their
@@ -81,24 +121,28 @@ struct RuleIndex {
     struct Dispatch {
         /// Rules with no such constant, in run order.
         var unkeyed: [Int] = []
-        /// column → value → rules whose condition holds `column = value` at its top level.
-        var keyed: [String: [String: [Int]]] = [:]
+        /// (column slot, value → rules whose condition holds `column = value` at its top level).
+        var keyed: [(slot: Int, byValue: [String: [Int]])] = []
 
-        mutating func add(_ i: Int, key: (column: String, value: String)?) {
-            if let key { RuleIndex.add(i, to: &keyed[key.column, default: [:]][key.value, default: []]) }
-            else { RuleIndex.add(i, to: &unkeyed) }
+        mutating func add(_ i: Int, key: (slot: Int, value: String)?) {
+            guard let key else { return RuleIndex.add(i, to: &unkeyed) }
+            if let j = keyed.firstIndex(where: { $0.slot == key.slot }) {
+                RuleIndex.add(i, to: &keyed[j].byValue[key.value, default: []])
+            } else {
+                keyed.append((key.slot, [key.value: [i]]))
+            }
         }
 
-        /// Appends the rules that can match `row` (unsorted across groups).
-        func collect(row: Row, into out: inout [Int]) {
-            out.append(contentsOf: unkeyed)
-            for (column, byValue) in keyed {
-                if case .text(let v)? = row[column], let rules = byValue[v] { out.append(contentsOf: rules) }
+        /// Adds the rules that can match `row`.
+        func collect(row: Record, into union: inout Union) {
+            union.add(unkeyed)
+            for (slot, byValue) in keyed {
+                if case .text(let v) = row[slot], let rules = byValue[v] { union.add(rules) }
             }
         }
     }
 
-    /// A `column = "constant"` conjunct of the rule's condition on its own row (the tenant key
+/// A `column = "constant"` conjunct of the rule's condition on its own row (the tenant key
     /// preferred), or nil. Only used to skip rules: the whole condition is still evaluated, and a
     /// row whose column differs from the constant can never satisfy a conjunction requiring it.
     // INVARIANT: the condition is evaluated on the changed row (`new`, or `old` for a delete),
@@ -126,8 +170,6 @@ struct RuleIndex {
         return found.first { $0.column == tenantKey } ?? found.first
     }
 
-    func reachesListening(to entity: String) -> [Int] { relatedReaches[entity] ?? [] }
-    func ownReaches(of entity: String) -> [Int] { ownReachRules[entity] ?? [] }
 }
 
 /// SQL `IS DISTINCT FROM`: nulls are equal to each other and distinct from every value.

@@ -4,13 +4,15 @@ struct TimerQueue {
     struct Key: Hashable {
         var rule: Int
         var trigger: Int
-        var entity: String
+        /// The entity's position in the schema.
+        var entity: Int
         var key: String
     }
 
     struct Due {
         var rule: Int
-        var entity: String
+        /// The entity's position in the schema.
+        var entity: Int
         var key: String
         var fireAt: Int64
     }

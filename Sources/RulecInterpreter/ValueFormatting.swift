@@ -91,14 +91,23 @@ public enum ValueFormatting {
     /// A JSON object in PostgreSQL's `jsonb` text form (keys ordered by length, then bytes;
     /// `", "` and `": "` separators), so both backends print and hash params identically.
     public static func jsonObject(_ fields: [(name: String, value: Value)]) -> String {
-        let sorted = fields.sorted { a, b in
-            let x = Array(a.name.utf8), y = Array(b.name.utf8)
+        let sorted = fields.count < 2 ? fields : fields.sorted { a, b in
+            let x = a.name.utf8, y = b.name.utf8
             return x.count != y.count ? x.count < y.count : x.lexicographicallyPrecedes(y)
         }
-        return "{" + sorted.map { "\(jsonQuoted($0.name)): \(json($0.value))" }.joined(separator: ", ") + "}"
+        var out = "{"
+        for (i, f) in sorted.enumerated() {
+            if i > 0 { out += ", " }
+            out += jsonQuoted(f.name)
+            out += ": "
+            out += json(f.value)
+        }
+        return out + "}"
     }
 
     static func jsonQuoted(_ s: String) -> String {
+        // Only ASCII bytes are escaped: a text without `"`, `\\` or control bytes is quoted as it is.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + s + "\"" }
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

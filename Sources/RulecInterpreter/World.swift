@@ -1,81 +1,98 @@
 import RulecSchema
 import RulecSemantics
 
+/// A row as the engine holds it: the value of `entity.fields[i]` at slot `i`, every field present.
+/// Fields are resolved to slots once, when rules are compiled, so reading a field is an array
+/// index, never a hash of its name.
+typealias Record = [Value]
+
 /// The rows the interpreter holds, as a database would: by entity and key, with indexes on the
 /// foreign keys that aggregates follow, so `count(contact.messages)` costs the related rows only.
+/// Entities are addressed by their position in the schema, fields by slot.
 final class World {
     private struct Table {
-        var rows: [String: Row] = [:]
-        /// Insertion sequence of keys, for deterministic listing without O(n) deletes.
-        var sequence: [String: Int] = [:]
+        /// Each row with its insertion sequence, for deterministic listing without O(n) deletes.
+        var rows: [String: (sequence: Int, record: Record)] = [:]
         var nextSequence = 0
-        /// foreign key column → value → keys of rows holding it.
-        var indexes: [String: [String: Set<String>]] = [:]
+        /// foreign key slot → value → keys of rows holding it.
+        var indexes: [Int: [String: Set<String>]] = [:]
     }
 
     let schema: Schema
-    private var tables: [String: Table] = [:]
-    private var entities: [String: Entity] = [:]
+    /// The schema's entities, by position.
+    let entities: [Entity]
+    /// The slot of each entity's key field.
+    let keySlots: [Int?]
+    private var tables: [Table]
+    private let positions: [String: Int]
 
     init(schema: Schema) {
         self.schema = schema
-        for e in schema.entities {
-            entities[e.name] = e
-            tables[e.name] = Table()
-        }
+        entities = schema.entities
+        keySlots = schema.entities.map { e in e.fields.firstIndex { $0.name == e.key } }
+        tables = Array(repeating: Table(), count: schema.entities.count)
+        var positions: [String: Int] = [:]
+        for (i, e) in schema.entities.enumerated() where positions[e.name] == nil { positions[e.name] = i }
+        self.positions = positions
     }
 
-    func entity(_ name: String) -> Entity? { entities[name] }
+    /// The position of an entity in the schema.
+    func position(of entity: String) -> Int? { positions[entity] }
 
-    func row(_ entity: String, _ key: String) -> Row? { tables[entity]?.rows[key] }
+    func entity(_ name: String) -> Entity? { positions[name].map { entities[$0] } }
 
-    func key(of row: Row, in entity: Entity) -> String? {
-        if case .text(let k)? = row[entity.key] { return k }
-        return nil
+    func row(_ entity: Int, _ key: String) -> Record? { tables[entity].rows[key]?.record }
+
+    func contains(_ entity: Int, _ key: String) -> Bool { tables[entity].rows[key] != nil }
+
+    /// Rows whose foreign key `slot` equals `value`, in key order (deterministic).
+    func rows(_ entity: Int, where slot: Int, equals value: String) -> [Record] {
+        ensureIndex(entity, slot)
+        guard let keys = tables[entity].indexes[slot]?[value] else { return [] }
+        return keys.sorted().compactMap { tables[entity].rows[$0]?.record }
     }
 
-    /// Rows whose `column` equals `value`, in key order (deterministic).
-    func rows(_ entity: String, where column: String, equals value: String) -> [Row] {
-        ensureIndex(entity, column)
-        guard let keys = tables[entity]?.indexes[column]?[value] else { return [] }
-        return keys.sorted().compactMap { tables[entity]?.rows[$0] }
+    func allRows(_ entity: Int) -> [Record] {
+        return tables[entity].rows.values.sorted { $0.sequence < $1.sequence }.map(\.record)
     }
 
-    func allRows(_ entity: String) -> [Row] {
-        guard let t = tables[entity] else { return [] }
-        return t.sequence.sorted { $0.value < $1.value }.compactMap { t.rows[$0.key] }
-    }
-
-    private func ensureIndex(_ entity: String, _ column: String) {
-        guard tables[entity]?.indexes[column] == nil, let t = tables[entity] else { return }
+    private func ensureIndex(_ entity: Int, _ slot: Int) {
+        guard tables[entity].indexes[slot] == nil else { return }
         var index: [String: Set<String>] = [:]
-        for (k, row) in t.rows { if case .text(let v)? = row[column] { index[v, default: []].insert(k) } }
-        tables[entity]!.indexes[column] = index
+        for (k, row) in tables[entity].rows { if case .text(let v) = row.record[slot] { index[v, default: []].insert(k) } }
+        tables[entity].indexes[slot] = index
     }
 
-    func insert(_ entity: String, key: String, row: Row) {
-        tables[entity]!.rows[key] = row
-        tables[entity]!.sequence[key] = tables[entity]!.nextSequence
-        tables[entity]!.nextSequence += 1
-        for (column, _) in tables[entity]!.indexes {
-            if case .text(let v)? = row[column] { tables[entity]!.indexes[column]![v, default: []].insert(key) }
+    func insert(_ entity: Int, key: String, row: Record) {
+        tables[entity].rows[key] = (tables[entity].nextSequence, row)
+        tables[entity].nextSequence += 1
+        guard !tables[entity].indexes.isEmpty else { return }
+        for slot in Array(tables[entity].indexes.keys) {
+            if case .text(let v) = row[slot] { tables[entity].indexes[slot]![v, default: []].insert(key) }
         }
     }
 
-    func replace(_ entity: String, key: String, row: Row) {
-        let old = tables[entity]!.rows[key]
-        tables[entity]!.rows[key] = row
-        for (column, _) in tables[entity]!.indexes {
-            if case .text(let v)? = old?[column] { tables[entity]!.indexes[column]![v]?.remove(key) }
-            if case .text(let v)? = row[column] { tables[entity]!.indexes[column]![v, default: []].insert(key) }
+    func replace(_ entity: Int, key: String, row: Record) {
+        // The row keeps its place in the listing, as an updated row does in a table.
+        var old: Record?
+        if let i = tables[entity].rows.index(forKey: key) {
+            old = tables[entity].rows.values[i].record
+            tables[entity].rows.values[i].record = row
+        } else {
+            tables[entity].rows[key] = (tables[entity].nextSequence, row)
+            tables[entity].nextSequence += 1
+        }
+        guard !tables[entity].indexes.isEmpty else { return }
+        for slot in Array(tables[entity].indexes.keys) {
+            if case .text(let v)? = old?[slot] { tables[entity].indexes[slot]![v]?.remove(key) }
+            if case .text(let v) = row[slot] { tables[entity].indexes[slot]![v, default: []].insert(key) }
         }
     }
 
-    func delete(_ entity: String, key: String) {
-        guard let old = tables[entity]!.rows.removeValue(forKey: key) else { return }
-        tables[entity]!.sequence.removeValue(forKey: key)
-        for (column, _) in tables[entity]!.indexes {
-            if case .text(let v)? = old[column] { tables[entity]!.indexes[column]![v]?.remove(key) }
+    func delete(_ entity: Int, key: String) {
+        guard let old = tables[entity].rows.removeValue(forKey: key)?.record else { return }
+        for slot in Array(tables[entity].indexes.keys) {
+            if case .text(let v) = old[slot] { tables[entity].indexes[slot]![v]?.remove(key) }
         }
     }
 }

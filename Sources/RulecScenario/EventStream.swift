@@ -9,14 +9,29 @@ public struct StreamChange: Sendable {
     public enum Kind: String, Sendable { case insert = "INSERT", update = "UPDATE", delete = "DELETE" }
     public var kind: Kind
     public var entity: String
+    /// The entity's position in the schema (`Engine.position(of:)`).
+    public var position: Int
     /// The key of the row that changed.
     public var id: String
-    /// `record` for inserts and updates (every column the schema knows: updates set them all).
-    public var record: Row?
-    /// `old_record`: the row before the change, whether or not the world held it.
-    public var oldRecord: Row?
+    /// `record` by field position (every column the schema knows: updates set them all).
+    public var values: RowValues?
+    /// `old_record` by field position: the row before the change, whether or not the world held it.
+    public var oldValues: RowValues?
     /// `commit_timestamp`, the time of the change; nil keeps the clock.
     public var at: Int64?
+    /// The entity's field names, by position.
+    let fields: [String]
+
+    /// `record` for inserts and updates, by column name.
+    public var record: Row? { values.map(row) }
+    /// `old_record` by column name.
+    public var oldRecord: Row? { oldValues.map(row) }
+
+    private func row(_ values: RowValues) -> Row {
+        var out: Row = [:]
+        for (name, v) in zip(fields, values) { if let v { out[name] = v } }
+        return out
+    }
 
     /// The engine event: an insert of the record, an update setting all its columns, a delete by key.
     public var event: Event {
@@ -24,6 +39,15 @@ public struct StreamChange: Sendable {
         case .insert: return .insert(entity: entity, row: record ?? [:])
         case .update: return .update(entity: entity, id: id, set: record ?? [:])
         case .delete: return .delete(entity: entity, id: id)
+        }
+    }
+
+    /// `event` by positions, as `rulec run` applies it.
+    public var positionalEvent: PositionalEvent {
+        switch kind {
+        case .insert: return .insert(entity: position, row: values ?? RowValues(repeating: nil, count: fields.count))
+        case .update: return .update(entity: position, id: id, set: values ?? RowValues(repeating: nil, count: fields.count))
+        case .delete: return .delete(entity: position, id: id)
         }
     }
 }
@@ -43,22 +67,34 @@ public struct StreamDecoder: Sendable {
     let converter: ValueConverter
     /// The fast path for lines in the common shape; the general decoder below takes the rest.
     private let scanner: StreamScanner
-    private let byTable: [String: Entity]
+    private let byTable: [String: (entity: Entity, position: Int)]
 
     public init(schema: Schema) {
         self.schema = schema
         converter = ValueConverter(schema: schema)
         scanner = StreamScanner(schema: schema)
-        var t: [String: Entity] = [:]
+        var t: [String: (entity: Entity, position: Int)] = [:]
+        var positions: [String: Int] = [:]
+        for (i, e) in schema.entities.enumerated() where positions[e.name] == nil { positions[e.name] = i }
         for e in schema.entities {
-            t["\(e.dbSchema).\(e.table)"] = e
-            if t[e.table] == nil { t[e.table] = e }
+            t["\(e.dbSchema).\(e.table)"] = (e, positions[e.name]!)
+            if t[e.table] == nil { t[e.table] = (e, positions[e.name]!) }
         }
         byTable = t
     }
 
     public func decode(_ line: [UInt8]) throws(StreamLineError) -> StreamChange {
         if let change = scanner.scan(line) { return change }
+        return try decodeGeneral(line)
+    }
+
+    /// `decode`, for a caller that only uses `old_record` to learn rows it does not hold yet:
+    /// `oldRecordNeeded(entity position, id)` false lets an UPDATE's `old_record` be checked (the
+    /// line is refused or accepted exactly as by `decode`) without making its values, and then
+    /// `oldValues` may be nil. Most stream lines update a row already known: this is most of the
+    /// decoding of their second half.
+    public func decode(_ line: [UInt8], oldRecordNeeded: (Int, String) -> Bool) throws(StreamLineError) -> StreamChange {
+        if let change = scanner.scan(line, oldRecordNeeded: oldRecordNeeded) { return change }
         return try decodeGeneral(line)
     }
 
@@ -77,9 +113,9 @@ public struct StreamDecoder: Sendable {
         guard case .string(let table)? = json["table"] else { throw malformed("missing `table`") }
         var dbSchema: String?
         if case .string(let s)? = json["schema"] { dbSchema = s }
-        let entity: Entity
-        if let dbSchema, let e = byTable["\(dbSchema).\(table)"] { entity = e }
-        else if dbSchema == nil, let e = byTable[table] { entity = e }
+        let entity: Entity, position: Int
+        if let dbSchema, let e = byTable["\(dbSchema).\(table)"] { (entity, position) = e }
+        else if dbSchema == nil, let e = byTable[table] { (entity, position) = e }
         else {
             let qualified = dbSchema.map { "\($0).\(table)" } ?? table
             let help = closestName(table, in: schema.entities.map(\.table)).map { "; did you mean `\($0)`?" } ?? ""
@@ -107,7 +143,10 @@ public struct StreamDecoder: Sendable {
         guard let idValue = source?[entity.key], !idValue.isNull else {
             throw malformed("the row has no `\(entity.key)` (the key of `\(entity.name)`)")
         }
-        return StreamChange(kind: kind, entity: entity.name, id: Self.keyText(idValue), record: record, oldRecord: old, at: at)
+        let fields = entity.fields.map(\.name)
+        func values(_ row: Row?) -> RowValues? { row.map { r in fields.map { r[$0] } } }
+        return StreamChange(kind: kind, entity: entity.name, position: position, id: Self.keyText(idValue), values: values(record),
+                            oldValues: values(old), at: at, fields: fields)
     }
 
     /// A key value as the text the engine identifies rows by.

@@ -242,6 +242,9 @@ public struct JSONReader {
 /// JSON string escaping (the same as RulecDiagnostics' `jsonString`, kept local to stay dependency-light
 /// on the hot path of `rulec run`).
 func jsonEscaped(_ s: String) -> String {
+    // Only ASCII bytes are ever escaped, and every byte of a multi-byte character is >= 0x80: a
+    // text without `"`, `\\` or control bytes is quoted as it is (the common case, one copy).
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + s + "\"" }
     var out = "\""
     for scalar in s.unicodeScalars {
         switch scalar {

@@ -7,21 +7,44 @@ extension JobFormat {
     /// `workspace_id, rule, action, entity, entity_id, params, status, run_at, priority, idempotency_key`.
     /// `params` keeps the action's catalog order; `run_at` is ISO 8601 UTC.
     public static func json(_ j: JobRecord) -> String {
-        var out = "{\"workspace_id\":"
-        out += j.workspaceId.map(jsonEscaped) ?? "null"
-        out += ",\"rule\":" + jsonEscaped(j.rule)
-        out += ",\"action\":" + (j.action.map(jsonEscaped) ?? "null")
-        out += ",\"entity\":" + jsonEscaped(j.entity)
-        out += ",\"entity_id\":" + jsonEscaped(j.entityId)
-        out += ",\"params\":{"
-        for (i, p) in j.params.enumerated() {
-            if i > 0 { out += "," }
-            out += jsonEscaped(p.name) + ":" + ValueConverter.jsonText(p.value)
+        // Bytes appended to one buffer: a job line is a dozen short pieces, and appending to a
+        // String costs more per piece than the pieces themselves.
+        var out: [UInt8] = []
+        out.reserveCapacity(384)
+        func raw(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
+        func text(_ s: String?) {
+            guard let s else { return raw("null") }
+            if s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return out.append(contentsOf: jsonEscaped(s).utf8) }
+            out.append(0x22)
+            out.append(contentsOf: s.utf8)
+            out.append(0x22)
         }
-        out += "},\"status\":" + jsonEscaped(j.status.rawValue)
-        out += ",\"run_at\":" + jsonEscaped(Timestamps.format(j.runAt))
-        out += ",\"priority\":" + jsonEscaped(j.priority.rawValue)
-        out += ",\"idempotency_key\":" + jsonEscaped(j.idempotencyKey)
-        return out + "}"
+        raw("{\"workspace_id\":")
+        text(j.workspaceId)
+        raw(",\"rule\":")
+        text(j.rule)
+        raw(",\"action\":")
+        text(j.action)
+        raw(",\"entity\":")
+        text(j.entity)
+        raw(",\"entity_id\":")
+        text(j.entityId)
+        raw(",\"params\":{")
+        for (i, p) in j.params.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            text(p.name)
+            out.append(0x3A)
+            if case .text(let v) = p.value { text(v) } else { out.append(contentsOf: ValueConverter.jsonText(p.value).utf8) }
+        }
+        raw("},\"status\":")
+        text(j.status.rawValue)
+        raw(",\"run_at\":")
+        text(Timestamps.format(j.runAt))
+        raw(",\"priority\":")
+        text(j.priority.rawValue)
+        raw(",\"idempotency_key\":")
+        text(j.idempotencyKey)
+        out.append(0x7D)
+        return String(decoding: out, as: UTF8.self)
     }
 }

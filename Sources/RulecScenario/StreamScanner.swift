@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RulecInterpreter
 import RulecSchema
 import RulecSemantics
@@ -23,14 +28,42 @@ struct StreamScanner {
         case other
     }
 
-    private struct Table {
-        let entity: Entity
-        /// column name bytes → (name, kind)
-        let columns: [[UInt8]: (name: String, kind: Kind)]
+    private struct Column {
+        let name: [UInt8]
+        let slot: Int
+        let kind: Kind
     }
 
-    private let tables: [[UInt8]: Table]
-    private let qualified: [[UInt8]: Table]
+    /// A class: every line resolves one, and a copy would retain its entity's every string.
+    private final class Table: Sendable {
+        let entity: Entity
+        let position: Int
+        let fields: [String]
+        let keySlot: Int?
+        /// The columns in field order; looked up by their name's bytes.
+        let columns: [Column]
+
+        init(entity: Entity, position: Int, fields: [String], keySlot: Int?, columns: [Column]) {
+            self.entity = entity
+            self.position = position
+            self.fields = fields
+            self.keySlot = keySlot
+            self.columns = columns
+        }
+
+        /// The column named by `key`, trying `hint` first: lines list columns in one order, so
+        /// the next column is almost always the one after the last.
+        func column(_ key: UnsafeBufferPointer<UInt8>, hint: Int) -> Column? {
+            if hint < columns.count, same(columns[hint].name, key) { return columns[hint] }
+            for c in columns where same(c.name, key) { return c }
+            return nil
+        }
+    }
+
+    /// Table names (the first entity of a name wins) and `schema.table` names (the last wins), as
+    /// short lists compared byte for byte: a line resolves its table without building a key.
+    private let tables: [(name: [UInt8], table: Table)]
+    private let qualified: [(name: [UInt8], table: Table)]
 
     init(schema: Schema) {
         func kind(_ t: FieldType) -> Kind {
@@ -49,29 +82,40 @@ struct StreamScanner {
             default: return .other
             }
         }
-        var tables: [[UInt8]: Table] = [:], qualified: [[UInt8]: Table] = [:]
+        var tables: [(name: [UInt8], table: Table)] = [], qualified: [(name: [UInt8], table: Table)] = []
+        var positions: [String: Int] = [:]
+        for (i, e) in schema.entities.enumerated() where positions[e.name] == nil { positions[e.name] = i }
         for e in schema.entities {
-            var columns: [[UInt8]: (name: String, kind: Kind)] = [:]
-            for f in e.fields where columns[Array(f.name.utf8)] == nil { columns[Array(f.name.utf8)] = (f.name, kind(f.type)) }
-            let t = Table(entity: e, columns: columns)
-            qualified[Array("\(e.dbSchema).\(e.table)".utf8)] = t
-            if tables[Array(e.table.utf8)] == nil { tables[Array(e.table.utf8)] = t }
+            var columns: [Column] = []
+            for (slot, f) in e.fields.enumerated() where !columns.contains(where: { $0.name.elementsEqual(f.name.utf8) }) {
+                columns.append(Column(name: Array(f.name.utf8), slot: slot, kind: kind(f.type)))
+            }
+            let t = Table(entity: e, position: positions[e.name]!, fields: e.fields.map(\.name),
+                          keySlot: e.fields.firstIndex { $0.name == e.key }, columns: columns)
+            let q = Array("\(e.dbSchema).\(e.table)".utf8)
+            if let i = qualified.firstIndex(where: { $0.name == q }) { qualified[i].table = t } else { qualified.append((q, t)) }
+            let n = Array(e.table.utf8)
+            if !tables.contains(where: { $0.name == n }) { tables.append((n, t)) }
         }
         self.tables = tables
         self.qualified = qualified
     }
 
-    func scan(_ line: [UInt8]) -> StreamChange? {
+    /// `oldRecordNeeded(entity position, id)`, asked for an UPDATE whose `record` came first:
+    /// when false, `old_record` is checked exactly as if it were read, but its values are not
+    /// made and `oldValues` is nil.
+    func scan(_ line: [UInt8], oldRecordNeeded: (Int, String) -> Bool = { _, _ in true }) -> StreamChange? {
         line.withUnsafeBufferPointer { buffer in
             var cursor = Cursor(b: buffer)
-            return scanLine(&cursor)
+            return scanLine(&cursor, oldRecordNeeded)
         }
     }
 
     private struct Cursor {
         let b: UnsafeBufferPointer<UInt8>
         var i = 0
-        var lastTimestampBytes: ArraySlice<UInt8> = []
+        /// The last timestamp's bytes (within this line's buffer) and value.
+        var lastTimestampBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         var lastTimestamp: Int64 = 0
 
         mutating func space() {
@@ -87,12 +131,28 @@ struct StreamScanner {
 
         func peek() -> UInt8? { i < b.count ? b[i] : nil }
 
+        /// Whether one of the eight bytes of `w` is `"` (0x22), `\\` (0x5C) or below 0x20: exact
+        /// for each test (a zero byte of `x` is detected by `(x - 0x01…) & ~x & 0x80…`).
+        @inline(__always)
+        static func hasSpecialByte(_ w: UInt64) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+            let control = (w &- ones &* 0x20) & ~w & highs
+            return (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs != 0 || control != 0
+        }
+
         /// A string without escapes, as its raw bytes (valid UTF-8 checked by the caller's use).
         mutating func rawString() -> UnsafeBufferPointer<UInt8>? {
             space()
             guard i < b.count, b[i] == 0x22 else { return nil }
             let start = i + 1
             var j = start
+            // Eight bytes at a time while none is `"`, `\\` or a control byte (SWAR tests).
+            while j + 8 <= b.count {
+                let w = UnsafeRawPointer(b.baseAddress! + j).loadUnaligned(as: UInt64.self)
+                if Cursor.hasSpecialByte(w) { break }
+                j += 8
+            }
             while j < b.count {
                 let c = b[j]
                 if c == 0x22 { break }
@@ -106,7 +166,10 @@ struct StreamScanner {
 
         mutating func string() -> String? {
             guard let raw = rawString() else { return nil }
-            return String(validating: raw, as: UTF8.self)
+            // ASCII (nearly every value) is valid UTF-8 as it is; only other bytes need validating.
+            var ascii = true
+            for c in raw where c >= 0x80 { ascii = false; break }
+            return ascii ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self)
         }
 
         mutating func null() -> Bool {
@@ -140,21 +203,22 @@ struct StreamScanner {
 
         mutating func timestamp() -> Int64? {
             guard let raw = rawString() else { return nil }
-            if raw.elementsEqual(lastTimestampBytes) { return lastTimestamp }
-            guard let s = String(validating: raw, as: UTF8.self), let t = Timestamps.parse(s) else { return nil }
-            lastTimestampBytes = ArraySlice(raw)
+            // (Not for an empty text, which is no timestamp: the cache starts empty.)
+            if !raw.isEmpty, same(raw, lastTimestampBytes) { return lastTimestamp }
+            guard let t = Timestamps.parse(bytes: raw) else { return nil }
+            lastTimestampBytes = raw
             lastTimestamp = t
             return t
         }
     }
 
-    private func scanLine(_ c: inout Cursor) -> StreamChange? {
+    private func scanLine(_ c: inout Cursor, _ oldRecordNeeded: (Int, String) -> Bool) -> StreamChange? {
         guard c.take(0x7B) else { return nil }
         var kind: StreamChange.Kind?
         var tableName: UnsafeBufferPointer<UInt8>?
         var schemaName: UnsafeBufferPointer<UInt8>?
         var table: Table?
-        var record: Row??, old: Row??
+        var record: RowValues??, old: RowValues??
         var at: Int64??
         var first = true
         while true {
@@ -162,29 +226,36 @@ struct StreamScanner {
             first = false
             guard let key = c.rawString(), c.take(0x3A) else { return nil }
             switch key.count {
-            case 4 where key.elementsEqual("type".utf8):
+            case 4 where same(key, "type"):
                 guard kind == nil, let t = c.rawString() else { return nil }
-                if t.elementsEqual("INSERT".utf8) { kind = .insert }
-                else if t.elementsEqual("UPDATE".utf8) { kind = .update }
-                else if t.elementsEqual("DELETE".utf8) { kind = .delete }
+                if same(t, "INSERT") { kind = .insert }
+                else if same(t, "UPDATE") { kind = .update }
+                else if same(t, "DELETE") { kind = .delete }
                 else { return nil }
-            case 5 where key.elementsEqual("table".utf8):
+            case 5 where same(key, "table"):
                 guard tableName == nil, let t = c.rawString() else { return nil }
                 tableName = t
-            case 6 where key.elementsEqual("schema".utf8):
+            case 6 where same(key, "schema"):
                 guard schemaName == nil, let s = c.rawString() else { return nil }
                 schemaName = s
-            case 6 where key.elementsEqual("record".utf8), 10 where key.elementsEqual("old_record".utf8):
+            case 6 where same(key, "record"), 10 where same(key, "old_record"):
                 let isRecord = key.count == 6
                 guard (isRecord ? record : old) == nil else { return nil }
                 if c.null() {
                     if isRecord { record = .some(nil) } else { old = .some(nil) }
                 } else {
                     if table == nil { table = resolve(tableName, schemaName) }
-                    guard let table, let row = scanRow(&c, table) else { return nil }
-                    if isRecord { record = .some(row) } else { old = .some(row) }
+                    guard let table else { return nil }
+                    if !isRecord, kind == .update, case let rec?? = record, let k = table.keySlot, let id = rec[k] ?? nil,
+                       !id.isNull, !oldRecordNeeded(table.position, StreamDecoder.keyText(id)) {
+                        guard skipRow(&c, table) else { return nil }
+                        old = .some(nil)
+                    } else {
+                        guard let row = scanRow(&c, table) else { return nil }
+                        if isRecord { record = .some(row) } else { old = .some(row) }
+                    }
                 }
-            case 16 where key.elementsEqual("commit_timestamp".utf8):
+            case 16 where same(key, "commit_timestamp"):
                 guard at == nil else { return nil }
                 if c.null() { at = .some(nil) } else {
                     guard let t = c.timestamp() else { return nil }
@@ -202,7 +273,7 @@ struct StreamScanner {
         // Keys seen after `record` must not change the table it was read against.
         guard table == nil || t.entity.name == resolve(tableName, schemaName)?.entity.name else { return nil }
         let rec = record ?? nil, prev = old ?? nil
-        let source: Row?
+        let source: RowValues?
         switch kind {
         case .insert, .update:
             guard rec != nil else { return nil }
@@ -211,34 +282,80 @@ struct StreamScanner {
             guard prev != nil || rec != nil else { return nil }
             source = prev ?? rec
         }
-        guard let idValue = source?[t.entity.key], !idValue.isNull else { return nil }
-        return StreamChange(kind: kind, entity: t.entity.name, id: StreamDecoder.keyText(idValue), record: rec, oldRecord: prev,
-                            at: at ?? nil)
+        guard let keySlot = t.keySlot, let idValue = source?[keySlot] ?? nil, !idValue.isNull else { return nil }
+        return StreamChange(kind: kind, entity: t.entity.name, position: t.position, id: StreamDecoder.keyText(idValue), values: rec,
+                            oldValues: prev, at: at ?? nil, fields: t.fields)
     }
 
     private func resolve(_ table: UnsafeBufferPointer<UInt8>?, _ schema: UnsafeBufferPointer<UInt8>?) -> Table? {
         guard let table else { return nil }
         if let schema {
-            var q = Array(schema)
-            q.append(0x2E)
-            q.append(contentsOf: table)
-            return qualified[q]
+            let n = schema.count + 1 + table.count
+            for (q, t) in qualified where q.count == n && q[schema.count] == 0x2E
+                && q[..<schema.count].elementsEqual(schema) && q[(schema.count + 1)...].elementsEqual(table) {
+                return t
+            }
+            return nil
         }
-        return tables[Array(table)]
+        for (name, t) in tables where same(name, table) { return t }
+        return nil
     }
 
-    private func scanRow(_ c: inout Cursor, _ t: Table) -> Row? {
+    private func scanRow(_ c: inout Cursor, _ t: Table) -> RowValues? {
         guard c.take(0x7B) else { return nil }
-        var row: Row = [:]
-        row.reserveCapacity(t.columns.count)
+        var row = RowValues(repeating: nil, count: t.fields.count)
         if c.take(0x7D) { return row }
+        var hint = 0
         while true {
-            guard let key = c.rawString(), c.take(0x3A), let column = t.columns[Array(key)] else { return nil }
+            guard let key = c.rawString(), c.take(0x3A), let column = t.column(key, hint: hint) else { return nil }
             guard let v = scanValue(&c, column.kind) else { return nil }
-            row[column.name] = v
+            row[column.slot] = v
+            hint = column.slot + 1
             if c.take(0x2C) { continue }
             guard c.take(0x7D) else { return nil }
             return row
+        }
+    }
+
+    /// `scanRow`'s checks without its values: true exactly where `scanRow` would give a row.
+    private func skipRow(_ c: inout Cursor, _ t: Table) -> Bool {
+        guard c.take(0x7B) else { return false }
+        if c.take(0x7D) { return true }
+        var hint = 0
+        while true {
+            guard let key = c.rawString(), c.take(0x3A), let column = t.column(key, hint: hint) else { return false }
+            guard skipValue(&c, column.kind) else { return false }
+            hint = column.slot + 1
+            if c.take(0x2C) { continue }
+            return c.take(0x7D)
+        }
+    }
+
+    /// `scanValue`'s checks; texts are validated as UTF-8 but not made into strings.
+    private func skipValue(_ c: inout Cursor, _ kind: Kind) -> Bool {
+        switch kind {
+        case .text:
+            if c.null() { return true }
+            guard let raw = c.rawString() else { return false }
+            for b in raw where b >= 0x80 { return String(validating: raw, as: UTF8.self) != nil }
+            return true
+        case .textList(nil):
+            if c.null() { return true }
+            guard c.take(0x5B) else { return false }
+            if c.take(0x5D) { return true }
+            while true {
+                if !c.null() {
+                    guard let raw = c.rawString() else { return false }
+                    for b in raw where b >= 0x80 {
+                        guard String(validating: raw, as: UTF8.self) != nil else { return false }
+                        break
+                    }
+                }
+                if c.take(0x2C) { continue }
+                return c.take(0x5D)
+            }
+        default:
+            return scanValue(&c, kind) != nil
         }
     }
 
@@ -284,4 +401,20 @@ struct StreamScanner {
             return nil
         }
     }
+}
+
+/// Byte equality of a line's bytes with a name, by one `memcmp`.
+@inline(__always)
+private func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+}
+
+@inline(__always)
+private func same(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    a.count == b.count && a.withUnsafeBufferPointer { same($0, b) }
+}
+
+@inline(__always)
+private func same(_ a: UnsafeBufferPointer<UInt8>, _ b: StaticString) -> Bool {
+    a.count == b.utf8CodeUnitCount && same(a, UnsafeBufferPointer(start: b.utf8Start, count: b.utf8CodeUnitCount))
 }

@@ -6,7 +6,12 @@ public enum Timestamps {
     /// digits are refused rather than rounded), a `+02:00`/`-0500`/`+02` offset or none (UTC), a space
     /// instead of `T` (PostgreSQL's output), or a date alone (midnight UTC). Nil when malformed.
     public static func parse(_ text: String) -> Int64? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// `parse` on UTF-8 bytes (a stream line's, in place). Only ASCII is ever accepted.
+    public static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
         func digits(_ n: Int) -> Int64? {
             guard i + n <= b.count else { return nil }
@@ -81,6 +86,7 @@ public enum Timestamps {
         var rest = seconds % 86_400
         if rest < 0 { rest += 86_400; days -= 1 }
         let (y, m, d) = civilFromDays(days)
+        if (0...9999).contains(y) { return fixedWidth(y, m, d, rest, fraction) }
         var out = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
         out += pad(rest / 3600, 2) + ":" + pad(rest / 60 % 60, 2) + ":" + pad(rest % 60, 2)
         if fraction != 0 {
@@ -133,6 +139,31 @@ public enum Timestamps {
             return "\(n) \(name)\(n == 1 || n == -1 ? "" : "s")"
         }
         return "\(micros) microseconds"
+    }
+
+    /// `format` for years 0…9999 (every run time there is): digits written straight into the
+    /// string, as `pad` would give them.
+    private static func fixedWidth(_ y: Int64, _ m: Int64, _ d: Int64, _ rest: Int64, _ fraction: Int64) -> String {
+        var digits = 6
+        var f = fraction
+        while digits > 0, f % 10 == 0 { f /= 10; digits -= 1 }
+        return String(unsafeUninitializedCapacity: 28) { out in
+            var i = 0
+            func put(_ v: Int64, _ width: Int) {
+                var v = v
+                for k in stride(from: width - 1, through: 0, by: -1) {
+                    out[i + k] = 0x30 + UInt8(v % 10)
+                    v /= 10
+                }
+                i += width
+            }
+            func char(_ c: UInt8) { out[i] = c; i += 1 }
+            put(y, 4); char(0x2D); put(m, 2); char(0x2D); put(d, 2); char(0x54)
+            put(rest / 3600, 2); char(0x3A); put(rest / 60 % 60, 2); char(0x3A); put(rest % 60, 2)
+            if digits > 0 { char(0x2E); put(f, digits) }
+            char(0x5A)
+            return i
+        }
     }
 
     private static func pad(_ v: Int64, _ width: Int) -> String {

@@ -57,7 +57,7 @@ enum InterpreterBenchmark {
         }
         let decoder = StreamDecoder(schema: program.schema)
         var engine: Engine?
-        var known: [String: Set<String>] = [:]
+        var known: [Set<String>] = Array(repeating: [], count: program.schema.entities.count)
         var decodeTime = 0.0, evalTime = 0.0
         var count = 0, malformed = 0, refused = 0
         var jobs: [JobStatus: Int] = [:]
@@ -89,14 +89,14 @@ enum InterpreterBenchmark {
             for change in batch {
                 let e = engine ?? Engine(program: program, clock: change.at ?? 0)
                 engine = e
-                if change.kind != .insert, known[change.entity]?.contains(change.id) != true, let old = change.oldRecord {
-                    try? e.seed(entity: change.entity, row: old)
+                if change.kind != .insert, !known[change.position].contains(change.id), let old = change.oldValues {
+                    try? e.seed(entity: change.position, values: old)
                 }
                 do {
-                    try e.apply(change.event, at: change.at.map { max($0, e.clock) })
+                    try e.apply(change.positionalEvent, at: change.at.map { max($0, e.clock) })
                     switch change.kind {
-                    case .insert, .update: known[change.entity, default: []].insert(change.id)
-                    case .delete: known[change.entity]?.remove(change.id)
+                    case .insert, .update: known[change.position].insert(change.id)
+                    case .delete: known[change.position].remove(change.id)
                     }
                 } catch {
                     refused += 1
