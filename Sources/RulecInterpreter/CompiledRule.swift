@@ -23,7 +23,7 @@ final class CompiledRule {
         /// `fields` nil when one does not resolve: such a create is refused, as an insert of an unknown field is.
         case create(entity: Int?, fields: [(slot: Int, value: Compiled)]?)
         /// `path` nil when a relation does not resolve: the update then finds no row.
-        case update(target: String, path: [(fk: Int, target: Int)]?, assignments: [(slot: Int, value: Compiled)])
+        case update(target: String, path: RelationPath?, assignments: [(slot: Int, value: Compiled)])
     }
 
     /// Whose fires `once per` counts: the fired row, or the row a foreign key points at.
@@ -142,7 +142,7 @@ final class CompiledRule {
                     guard let end = resolved?.end, let s = slot(a.name, end) else { return nil }
                     return (s, value)
                 }
-                return .update(target: target, path: resolved?.steps, assignments: assigned)
+                return .update(target: target, path: resolved, assignments: assigned)
             }
         }
         if let once = rule.oncePer, let rel = once.relation, let r = ent.relation(named: rel) {

@@ -230,15 +230,9 @@ extension Engine {
                 process(Change(entity: target, op: .insert, key: key, old: nil, new: full), depth: depth + 1, cause: cause)
             case let .update(target, path, assignments):
                 // The row as it is now (earlier actions may have changed it), reached through relations.
-                guard let path, let now = world.row(compiled.entity, entityId) else { continue }
-                var current = now, currentEntity = compiled.entity
-                var found = true
-                for step in path {
-                    guard case .text(let fk) = current[step.fk], let next = world.row(step.target, fk) else { found = false; break }
-                    current = next
-                    currentEntity = step.target
-                }
-                guard found, world.entities[currentEntity].name == target, let k = world.keySlots[currentEntity],
+                guard let path, let now = world.row(compiled.entity, entityId), let current = path.follow(now, world) else { continue }
+                let currentEntity = path.end
+                guard world.entities[currentEntity].name == target, let k = world.keySlots[currentEntity],
                       case .text(let key) = current[k] else { continue }
                 var new = current
                 for (slot, value) in assignments { new[slot] = value(&f) }

@@ -70,35 +70,29 @@ struct ExpressionCompiler {
         world.entities[entity].fields.firstIndex { $0.name == field }
     }
 
-    /// The steps of a path of many-to-one relations from an entity: each a foreign key slot and
-    /// the entity it leads to. Nil when a step does not resolve (the path then reads as null).
-    func path(_ relations: [String], from start: Int) -> (steps: [(fk: Int, target: Int)], end: Int)? {
-        var steps: [(fk: Int, target: Int)] = []
+    /// The path of many-to-one relations from an entity; nil when a step does not resolve (the
+    /// path then reads as null).
+    func path(_ relations: [String], from start: Int) -> RelationPath? {
+        var steps: [RelationPath.Step] = []
         var current = start
         for rel in relations {
             guard let r = world.entities[current].relation(named: rel), let fk = slot(r.foreignKey, of: current),
                   let target = world.position(of: r.target) else { return nil }
-            steps.append((fk, target))
+            steps.append(RelationPath.Step(fk: fk, target: target, tenant: tenantSlot(of: target)))
             current = target
         }
-        return (steps, current)
+        return RelationPath(steps: steps, end: current, startTenant: tenantSlot(of: start))
+    }
+
+    /// The slot of an entity's tenant key, if it has one.
+    func tenantSlot(of entity: Int) -> Int? {
+        world.entities[entity].tenantKey.flatMap { slot($0, of: entity) }
     }
 
     /// The bound row of a slot, read from a frame.
     private static func bound(_ slot: Int) -> (inout Frame) -> Record {
         if slot == 0 { return { $0.row } }
         return { $0.bound[slot - 1] }
-    }
-
-    /// Follows foreign keys from a row; nil when one is null or its row does not exist.
-    @inline(__always)
-    static func follow(_ row: Record, _ steps: [(fk: Int, target: Int)], _ world: World) -> Record? {
-        var row = row
-        for s in steps {
-            guard case .text(let k) = row[s.fk], let next = world.row(s.target, k) else { return nil }
-            row = next
-        }
-        return row
     }
 
     mutating func compile(_ e: TypedExpr) -> Compiled {
@@ -109,15 +103,15 @@ struct ExpressionCompiler {
             return { $0.params[p] }
         case .now: return { .timestamp($0.now) }
         case let .field(binding, relations, field):
-            guard let (b, start) = scope[binding], let (steps, end) = path(relations, from: start),
-                  let s = slot(field, of: end) else { return { _ in .null } }
-            if steps.isEmpty {
+            guard let (b, start) = scope[binding], let p = path(relations, from: start),
+                  let s = slot(field, of: p.end) else { return { _ in .null } }
+            if p.steps.isEmpty {
                 if b == 0 { return { $0.row[s] } }
                 return { $0.bound[b - 1][s] }
             }
             let base = Self.bound(b)
             return { f in
-                guard let row = Self.follow(base(&f), steps, f.world) else { return .null }
+                guard let row = p.follow(base(&f), f.world) else { return .null }
                 return row[s]
             }
         case .old(let field):
@@ -287,19 +281,22 @@ struct ExpressionCompiler {
         let empty: Value = function == .count ? .int(0) : function == .exists ? .bool(false) : .null
         guard let (b, start) = scope[a.ownerBinding] else { return { _ in .null } }
         // An owner path that does not resolve reads as a missing owner row.
-        guard let (steps, owner) = path(a.ownerRelations, from: start) else { return { _ in empty } }
+        guard let p = path(a.ownerRelations, from: start) else { return { _ in empty } }
+        let owner = p.end
         let base = Self.bound(b)
         guard let ownerKey = slot(world.entities[owner].key, of: owner) else {
-            return { f in Self.follow(base(&f), steps, f.world) == nil ? empty : .null }
+            return { f in p.follow(base(&f), f.world) == nil ? empty : .null }
         }
         // An unknown related table or foreign key holds no related rows.
         guard let related = world.position(of: a.relatedEntity), let fk = slot(a.foreignKey, of: related) else {
             return { f in
-                guard let row = Self.follow(base(&f), steps, f.world) else { return empty }
+                guard let row = p.follow(base(&f), f.world) else { return empty }
                 if case .text = row[ownerKey] { return empty }
                 return .null
             }
         }
+        // Related rows of another tenant than the row the expression starts from are not counted.
+        let startTenant = p.startTenant, relatedTenant = tenantSlot(of: related)
         let field = a.field.map { slot($0, of: related) }
         var filter: Compiled?
         var inner = -1
@@ -312,11 +309,14 @@ struct ExpressionCompiler {
             scope = saved
         }
         return { f in
-            guard let row = Self.follow(base(&f), steps, f.world) else { return empty }
+            let start = base(&f)
+            guard let row = p.follow(start, f.world) else { return empty }
             guard case .text(let key) = row[ownerKey] else { return .null }
+            let tenant = startTenant.map { start[$0] }
             var count: Int64 = 0
             var acc: Value = .null
             for r in f.world.rows(related, where: fk, equals: key) {
+                if let tenant, let relatedTenant, !RelationPath.sameTenant(tenant, r[relatedTenant]) { continue }
                 if let filter {
                     f.bound[inner - 1] = r
                     guard holds(filter, &f) else { continue }

@@ -81,18 +81,20 @@ struct FireFunctionCompiler {
                 let t = schema.entity(named: target)!
                 let table = SQLQuoting.qualified(t.dbSchema, t.table)
                 // The target's key, read from the row as it is now (earlier actions may have changed it).
+                // Each row on the way in the fired row's tenant, as relations are read.
+                let tenant = e.tenantKey == nil ? nil : "v_ws"
                 var key = "v_id"
                 var current = e
                 for rel in relations {
                     let r = current.relation(named: rel)!
                     let a = c.aliases.next()
-                    key = "(SELECT \(c.read(a, current.field(named: r.foreignKey)!)) FROM \(SQLQuoting.qualified(current.dbSchema, current.table)) \(a) WHERE \(c.keyOf(a, current)) = \(key))"
+                    key = "(SELECT \(c.read(a, current.field(named: r.foreignKey)!)) FROM \(SQLQuoting.qualified(current.dbSchema, current.table)) \(a) WHERE \(c.keyOf(a, current)) = \(key)\(c.sameTenant(a, current, tenant)))"
                     current = schema.entity(named: r.target)!
                 }
                 let columns = assignments.map { SQLQuoting.identifier($0.name) }.joined(separator: ", ")
                 let object = assignments.map { "\(SQLQuoting.literal($0.name)), \(c.storableJSON($0.value))" }.joined(separator: ", ")
                 body.append(cause(i))
-                body.append("UPDATE \(table) u SET (\(columns)) = (SELECT \(columns) FROM jsonb_populate_record(NULL::\(table), jsonb_build_object(\(object)))) WHERE (u.\(SQLQuoting.identifier(t.key)))::text = \(key);")
+                body.append("UPDATE \(table) u SET (\(columns)) = (SELECT \(columns) FROM jsonb_populate_record(NULL::\(table), jsonb_build_object(\(object)))) WHERE (u.\(SQLQuoting.identifier(t.key)))::text = \(key)\(relations.isEmpty ? "" : c.sameTenant("u", t, tenant));")
             }
         }
         let ws = c.workspace

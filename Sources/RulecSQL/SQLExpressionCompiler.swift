@@ -37,7 +37,9 @@ struct SQLExpressionCompiler {
         case let .field(binding, relations, field):
             guard let (entityName, rowSQL) = bindings[binding], var entity = schema.entity(named: entityName) else { return "NULL" }
             if relations.isEmpty { return read(rowSQL, entity.field(named: field)!) }
-            // Follow many-to-one relations by nested subqueries on the keys.
+            // Follow many-to-one relations by nested subqueries on the keys, each in the start
+            // row's tenant (a key pointing at another tenant's row reads as no row).
+            let tenant = tenantOf(rowSQL, entity)
             var keySQL = ""
             var first = true
             for rel in relations {
@@ -45,13 +47,13 @@ struct SQLExpressionCompiler {
                 let target = schema.entity(named: r.target)!
                 let fk = first ? read(rowSQL, entity.field(named: r.foreignKey)!) : keySQL
                 first = false
-                if rel == relations.last {
-                    let a = aliases.next()
-                    return "(SELECT \(read(a, target.field(named: field)!)) FROM \(table(target)) \(a) WHERE \(keyOf(a, target)) = \(fk))"
-                }
                 let a = aliases.next()
+                let match = "\(keyOf(a, target)) = \(fk)\(sameTenant(a, target, tenant))"
+                if rel == relations.last {
+                    return "(SELECT \(read(a, target.field(named: field)!)) FROM \(table(target)) \(a) WHERE \(match))"
+                }
                 let nextFK = target.field(named: target.relation(named: relations[relations.firstIndex(of: rel)! + 1])!.foreignKey)!
-                keySQL = "(SELECT \(read(a, nextFK)) FROM \(table(target)) \(a) WHERE \(keyOf(a, target)) = \(fk))"
+                keySQL = "(SELECT \(read(a, nextFK)) FROM \(table(target)) \(a) WHERE \(match))"
                 entity = target
             }
             return "NULL"
@@ -163,6 +165,17 @@ struct SQLExpressionCompiler {
         "(\(row).\(SQLQuoting.identifier(e.key)))::text"
     }
 
+    /// The tenant of a row, as text; nil when its entity has no tenant key.
+    func tenantOf(_ row: String, _ e: Entity) -> String? {
+        e.tenantKey.map { "(\(row).\(SQLQuoting.identifier($0)))::text" }
+    }
+
+    /// ` AND` the row `alias` of `e` belongs to `tenant` (nothing when either has no tenant).
+    func sameTenant(_ alias: String, _ e: Entity, _ tenant: String?) -> String {
+        guard let tenant, let own = tenantOf(alias, e) else { return "" }
+        return " AND \(own) = \(tenant)"
+    }
+
     func sqlType(_ t: ExprType) -> String {
         switch t {
         case .text, .phone, .email, .uuid, .enumeration, .null: return "text"
@@ -218,7 +231,10 @@ struct SQLExpressionCompiler {
         let alias = aliases.next()
         var inner = self
         inner.bindings[a.binding] = (related.name, alias)
-        var conditions = ["(\(alias).\(SQLQuoting.identifier(a.foreignKey)))::text = \(ownerKey)"]
+        // Related rows of another tenant than the row the expression starts from are not counted.
+        let start = bindings[a.ownerBinding].flatMap { b in schema.entity(named: b.entity).map { (b.sql, $0) } }
+        let tenant = start.flatMap { tenantOf($0.0, $0.1) }
+        var conditions = ["(\(alias).\(SQLQuoting.identifier(a.foreignKey)))::text = \(ownerKey)\(sameTenant(alias, related, tenant))"]
         if let f = a.filter { conditions.append("coalesce(\(inner.compile(f)), false)") }
         let from = "FROM \(table(related)) \(alias) WHERE \(conditions.joined(separator: " AND "))"
         switch a.function {
