@@ -6,13 +6,14 @@ import RulecSemantics
 ///
 /// The function is shaped for the common case, a row that no rule fires on, which must cost next
 /// to nothing (docs/performance.md, Triggers):
-/// - the trigger's `WHEN` clause names the columns whose change can matter, when every rule's
-///   trigger says (`changes`, and `meets`/`reaches` over the row's own fields), so PostgreSQL
-///   skips the function for other updates. It stays that small on purpose: PostgreSQL prepares a
-///   `WHEN` clause again for every statement;
-/// - inside, one expression evaluates every rule's row-local prefilter (`RowLocalPrefilter`) at
-///   once, in C, into the list of rules that may fire; only those are then tested in full, in
-///   program order, and their fire functions (settings, `once per`, limits, actions) called.
+/// - the trigger's `WHEN` clause names the columns whose change can matter, when every rule says
+///   (`changes`, `meets`/`reaches` over the row's own fields, `updated` with a condition that
+///   needs a change), so PostgreSQL skips the function for other updates. It stays that small on
+///   purpose: PostgreSQL prepares a `WHEN` clause again for every statement;
+/// - inside, one expression evaluates the row-local prefilters (`RowLocalPrefilter`) of the
+///   global rules and of the row's tenant's rules at once, in C, into the list of rules that may
+///   fire; only those are then tested in full, in program order, and their fire functions
+///   (settings, `once per`, limits, actions) called.
 struct DispatchCompiler {
     let program: CheckedProgram
     let entity: Entity
