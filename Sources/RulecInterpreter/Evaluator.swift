@@ -261,7 +261,7 @@ struct ExpressionCompiler {
             let lower = fn == .lower, a = args[0].run
             return { f in
                 guard case .text(let s) = a(&f) else { return .null }
-                return .text(lower ? s.lowercased() : s.uppercased())
+                return .text(lower ? CaseMapping.lower(s) : CaseMapping.upper(s))
             }
         case .length:
             let a = args[0].run
