@@ -39,8 +39,6 @@ final class World {
     /// The position of an entity in the schema.
     func position(of entity: String) -> Int? { positions[entity] }
 
-    func entity(_ name: String) -> Entity? { positions[name].map { entities[$0] } }
-
     func row(_ entity: Int, _ key: String) -> Record? { tables[entity].rows[key]?.record }
 
     func contains(_ entity: Int, _ key: String) -> Bool { tables[entity].rows[key] != nil }

@@ -33,16 +33,8 @@ public struct StreamChange: Sendable {
         return out
     }
 
-    /// The engine event: an insert of the record, an update setting all its columns, a delete by key.
-    public var event: Event {
-        switch kind {
-        case .insert: return .insert(entity: entity, row: record ?? [:])
-        case .update: return .update(entity: entity, id: id, set: record ?? [:])
-        case .delete: return .delete(entity: entity, id: id)
-        }
-    }
-
-    /// `event` by positions, as `rulec run` applies it.
+    /// The engine event, by positions: an insert of the record, an update setting all its
+    /// columns, a delete by key.
     public var positionalEvent: PositionalEvent {
         switch kind {
         case .insert: return .insert(entity: position, row: values ?? RowValues(repeating: nil, count: fields.count))
