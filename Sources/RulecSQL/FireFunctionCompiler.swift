@@ -63,7 +63,11 @@ struct FireFunctionCompiler {
                 body.append("v_params := jsonb_build_object(\(pairs.joined(separator: ", ")));")
                 let required = arguments.filter { !(spec?.parameter(named: $0.name)?.optional ?? true) }
                 let skip = required.isEmpty ? "false" : required.map { "jsonb_typeof(v_params -> \(SQLQuoting.literal($0.name))) = 'null'" }.joined(separator: " OR ")
-                let queue = spec.map { SQLQuoting.literal($0.queue) } ?? "NULL"
+                // The queue a rule names through the action's queue parameter, else the catalog's.
+                let queue = spec.map { spec in
+                    spec.queueParameter.map { "coalesce(v_params ->> \(SQLQuoting.literal($0)), \(SQLQuoting.literal(spec.queue)))" }
+                        ?? SQLQuoting.literal(spec.queue)
+                } ?? "NULL"
                 let job = JobInsertSQL(workspace: "v_ws", rule: name, action: SQLQuoting.literal(actionName), entity: entityName, entityId: "v_id",
                                        params: "v_params", status: "CASE WHEN \(skip) THEN 'skipped' ELSE 'pending' END",
                                        runAt: delay.map { "v_now + \(SQLQuoting.literal("\($0) microseconds"))::interval" } ?? "v_now", priority: priority,
@@ -88,7 +92,7 @@ struct FireFunctionCompiler {
                 for rel in relations {
                     let r = current.relation(named: rel)!
                     let a = c.aliases.next()
-                    key = "(SELECT \(c.read(a, current.field(named: r.foreignKey)!)) FROM \(SQLQuoting.qualified(current.dbSchema, current.table)) \(a) WHERE \(c.keyOf(a, current)) = \(key)\(c.sameTenant(a, current, tenant)))"
+                    key = "(SELECT (\(c.read(a, current.field(named: r.foreignKey)!)))::text FROM \(SQLQuoting.qualified(current.dbSchema, current.table)) \(a) WHERE \(c.keyOf(a, current)) = \(key)\(c.sameTenant(a, current, tenant)))"
                     current = schema.entity(named: r.target)!
                 }
                 let columns = assignments.map { SQLQuoting.identifier($0.name) }.joined(separator: ", ")

@@ -45,7 +45,8 @@ struct SQLExpressionCompiler {
             for rel in relations {
                 let r = entity.relation(named: rel)!
                 let target = schema.entity(named: r.target)!
-                let fk = first ? read(rowSQL, entity.field(named: r.foreignKey)!) : keySQL
+                // Keys compare as text, whatever their column type (int, uuid, text).
+                let fk = first ? "(\(read(rowSQL, entity.field(named: r.foreignKey)!)))::text" : keySQL
                 first = false
                 let a = aliases.next()
                 let match = "\(keyOf(a, target)) = \(fk)\(sameTenant(a, target, tenant))"
@@ -53,7 +54,7 @@ struct SQLExpressionCompiler {
                     return "(SELECT \(read(a, target.field(named: field)!)) FROM \(table(target)) \(a) WHERE \(match))"
                 }
                 let nextFK = target.field(named: target.relation(named: relations[relations.firstIndex(of: rel)! + 1])!.foreignKey)!
-                keySQL = "(SELECT \(read(a, nextFK)) FROM \(table(target)) \(a) WHERE \(match))"
+                keySQL = "(SELECT (\(read(a, nextFK)))::text FROM \(table(target)) \(a) WHERE \(match))"
                 entity = target
             }
             return "NULL"
@@ -226,7 +227,7 @@ struct SQLExpressionCompiler {
         // The owner's key: the bound row's, or through many-to-one relations.
         let ownerPath = TypedExpr(.field(binding: a.ownerBinding, relations: a.ownerRelations, field: schema.entity(named: a.ownerEntity)!.key),
                                   .text, SourceRangeZero.value, nullable: true)
-        let ownerKey = compile(ownerPath)
+        let ownerKey = "(\(compile(ownerPath)))::text"
         let related = schema.entity(named: a.relatedEntity)!
         let alias = aliases.next()
         var inner = self
