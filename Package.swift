@@ -23,7 +23,7 @@ let package = Package(
         // overlappingly; dynamic exclusivity checks cost about a quarter of parse time there.
         .target(name: "RulecSyntax", dependencies: ["RulecDiagnostics"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
-        .target(name: "RulecSchema", dependencies: ["RulecDiagnostics", "Yams"]),
+        .target(name: "RulecSchema", dependencies: ["RulecDiagnostics", "RulecSyntax", "Yams"]),
         .target(name: "RulecSemantics", dependencies: ["RulecDiagnostics", "RulecSyntax", "RulecSchema"]),
         .target(name: "RulecInterpreter", dependencies: ["RulecDiagnostics", "RulecSchema", "RulecSemantics"]),
         // The SQL backend: the checked program as one PostgreSQL migration of plpgsql triggers.

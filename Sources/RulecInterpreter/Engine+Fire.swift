@@ -21,7 +21,7 @@ extension Engine {
     /// The rule's tenant of a row of its entity.
     @inline(__always)
     func tenant(of row: Record, _ rule: CompiledRule) -> String? {
-        guard let t = rule.tenantSlot, case .text(let w) = row[t] else { return nil }
+        guard let t = rule.tenantSlot, let w = row[t].keyText else { return nil }
         return w
     }
 
@@ -37,8 +37,8 @@ extension Engine {
         var keys = Set<String>()
         for (entity, fk) in rule.owners where entity == change.entity {
             guard let fk else { continue }
-            if case .text(let k)? = change.old?[fk] { keys.insert(k) }
-            if case .text(let k)? = change.new?[fk] { keys.insert(k) }
+            if let k = change.old?[fk].keyText { keys.insert(k) }
+            if let k = change.new?[fk].keyText { keys.insert(k) }
         }
         return keys.sorted()
     }
@@ -174,7 +174,7 @@ extension Engine {
         var f = frame(compiled, row: row, old: old, time: time)
         if let c = compiled.condition, !holds(c, &f) { return }
         let workspace = tenant(of: row, compiled)
-        guard let keySlot = compiled.keySlot, case .text(let entityId) = row[keySlot] else { return }
+        guard let keySlot = compiled.keySlot, let entityId = row[keySlot].keyText else { return }
 
         func refused(_ status: JobStatus) {
             record(JobRecord(workspaceId: workspace, rule: compiled.name, action: nil, entity: entityName, entityId: entityId,
@@ -186,7 +186,7 @@ extension Engine {
         if let once = compiled.rule.oncePer {
             var subject: String? = entityId
             if case .foreignKey(let slot) = compiled.onceSubject {
-                if let slot, case .text(let k) = row[slot] { subject = k } else { subject = nil }
+                subject = slot.flatMap { row[$0].keyText }
             }
             if let subject {
                 let key = "\(compiled.name)|\(subject)"
@@ -233,7 +233,7 @@ extension Engine {
                 guard let path, let now = world.row(compiled.entity, entityId), let current = path.follow(now, world) else { continue }
                 let currentEntity = path.end
                 guard world.entities[currentEntity].name == target, let k = world.keySlots[currentEntity],
-                      case .text(let key) = current[k] else { continue }
+                      let key = current[k].keyText else { continue }
                 var new = current
                 for (slot, value) in assignments { new[slot] = value(&f) }
                 process(Change(entity: currentEntity, op: .update, key: key, old: current, new: new), depth: depth + 1, cause: cause)

@@ -169,8 +169,8 @@ public final class Engine {
         for (slot, f) in e.fields.enumerated() {
             full.append(slot < values.count ? values[slot] ?? defaultValue(f, entity: e) : defaultValue(f, entity: e))
         }
-        guard let k = world.keySlots[position], case .text(let key) = full[k] else {
-            throw EngineError("\(e.name) row: the key `\(e.key)` must be given as text")
+        guard let k = world.keySlots[position], let key = full[k].keyText else {
+            throw EngineError("\(e.name) row: the key `\(e.key)` must be given (a text or an int)")
         }
         if world.contains(position, key) { throw EngineError("\(e.name) row: a row with \(e.key) `\(key)` already exists") }
         return (full, key)
@@ -180,7 +180,7 @@ public final class Engine {
         switch f.defaultValue {
         case .generated?:
             generatedIds += 1
-            return .text("\(entity.name)_\(generatedIds)")
+            return GeneratedKey.make(generatedIds, for: f.type, entity: entity.name)
         case .now?: return .timestamp(clock)
         case .literal(let s)?: return ValueParsing.parse(s, as: ExprType(f.type)) ?? .null
         case .list(let items)?:
@@ -258,7 +258,7 @@ public final class Engine {
     }
 
     func tenant(of row: Record, in e: Entity) -> String? {
-        guard let t = e.tenantKey, let slot = e.fields.firstIndex(where: { $0.name == t }), case .text(let w) = row[slot] else { return nil }
+        guard let t = e.tenantKey, let slot = e.fields.firstIndex(where: { $0.name == t }), let w = row[slot].keyText else { return nil }
         return w
     }
 

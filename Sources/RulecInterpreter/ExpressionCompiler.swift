@@ -311,7 +311,7 @@ struct ExpressionCompiler {
         return { f in
             let start = base(&f)
             guard let row = p.follow(start, f.world) else { return empty }
-            guard case .text(let key) = row[ownerKey] else { return .null }
+            guard let key = row[ownerKey].keyText else { return .null }
             let tenant = startTenant.map { start[$0] }
             var count: Int64 = 0
             var acc: Value = .null

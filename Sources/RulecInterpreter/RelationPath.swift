@@ -23,7 +23,7 @@ struct RelationPath {
         var row = start
         let tenant = startTenant.map { start[$0] }
         for s in steps {
-            guard case .text(let k) = row[s.fk], let next = world.row(s.target, k) else { return nil }
+            guard let k = row[s.fk].keyText, let next = world.row(s.target, k) else { return nil }
             if let tenant, let t = s.tenant, !Self.sameTenant(tenant, next[t]) { return nil }
             row = next
         }
@@ -33,7 +33,7 @@ struct RelationPath {
     /// SQL's `a = b` on tenant keys: a null tenant matches nothing.
     @inline(__always)
     static func sameTenant(_ a: Value, _ b: Value) -> Bool {
-        guard case .text(let x) = a, case .text(let y) = b else { return false }
+        guard let x = a.keyText, let y = b.keyText else { return false }
         return x == y
     }
 }

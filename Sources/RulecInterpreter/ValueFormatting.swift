@@ -5,7 +5,8 @@ import RulecSemantics
 /// renders identically; a difference is a bug in one of them.
 public enum ValueFormatting {
     /// Template rendering: text as is, null as "", numbers in plain decimal notation,
-    /// booleans `true`/`false`, timestamps ISO 8601 UTC, durations in their largest exact unit.
+    /// booleans `true`/`false`, timestamps ISO 8601 UTC, durations in their largest exact unit,
+    /// json in `jsonb`'s text form.
     public static func render(_ v: Value) -> String {
         switch v {
         case .null: return ""
@@ -16,7 +17,8 @@ public enum ValueFormatting {
         case .timestamp(let t): return iso8601(t)
         case .duration(let d): return duration(d)
         case .list(let items): return items.map(render).joined(separator: ", ")
-        case .json(let j): return j
+        // As PostgreSQL prints `jsonb`: a template shows the document the database holds.
+        case .json(let j): return JSONBText.canonical(j)
         }
     }
 

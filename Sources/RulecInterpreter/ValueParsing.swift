@@ -6,7 +6,8 @@ public enum ValueParsing {
     /// Parses `text` as a value of `type`; nil when it is not one.
     public static func parse(_ text: String, as type: ExprType) -> Value? {
         switch type {
-        case .text, .phone, .email, .uuid, .enumeration: return .text(text)
+        case .text, .phone, .email, .enumeration: return .text(text)
+        case .uuid: return UUIDText.canonical(text).map(Value.text)
         case .int: return Int64(text).map(Value.int)
         case .decimal:
             guard text.range(of: #"^-?[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil else { return nil }

@@ -57,7 +57,7 @@ final class World {
     private func ensureIndex(_ entity: Int, _ slot: Int) {
         guard tables[entity].indexes[slot] == nil else { return }
         var index: [String: Set<String>] = [:]
-        for (k, row) in tables[entity].rows { if case .text(let v) = row.record[slot] { index[v, default: []].insert(k) } }
+        for (k, row) in tables[entity].rows { if let v = row.record[slot].keyText { index[v, default: []].insert(k) } }
         tables[entity].indexes[slot] = index
     }
 
@@ -66,7 +66,7 @@ final class World {
         tables[entity].nextSequence += 1
         guard !tables[entity].indexes.isEmpty else { return }
         for slot in Array(tables[entity].indexes.keys) {
-            if case .text(let v) = row[slot] { tables[entity].indexes[slot]![v, default: []].insert(key) }
+            if let v = row[slot].keyText { tables[entity].indexes[slot]![v, default: []].insert(key) }
         }
     }
 
@@ -82,15 +82,15 @@ final class World {
         }
         guard !tables[entity].indexes.isEmpty else { return }
         for slot in Array(tables[entity].indexes.keys) {
-            if case .text(let v)? = old?[slot] { tables[entity].indexes[slot]![v]?.remove(key) }
-            if case .text(let v) = row[slot] { tables[entity].indexes[slot]![v, default: []].insert(key) }
+            if let v = old?[slot].keyText { tables[entity].indexes[slot]![v]?.remove(key) }
+            if let v = row[slot].keyText { tables[entity].indexes[slot]![v, default: []].insert(key) }
         }
     }
 
     func delete(_ entity: Int, key: String) {
         guard let old = tables[entity].rows.removeValue(forKey: key)?.record else { return }
         for slot in Array(tables[entity].indexes.keys) {
-            if case .text(let v) = old[slot] { tables[entity].indexes[slot]![v]?.remove(key) }
+            if let v = old[slot].keyText { tables[entity].indexes[slot]![v]?.remove(key) }
         }
     }
 }

@@ -85,9 +85,17 @@ public final class PostgresTestDatabase: @unchecked Sendable {
             for f in e.fields where f.name != e.key && !f.nullable {
                 ids += "ALTER TABLE \(SQLQuoting.qualified(e.dbSchema, e.table)) ALTER COLUMN \(SQLQuoting.identifier(f.name)) DROP NOT NULL;\n"
             }
-            for f in e.fields where f.defaultValue == .generated && [.text, .phone, .email].contains(f.type) {
-                ids += "ALTER TABLE \(SQLQuoting.qualified(e.dbSchema, e.table)) ALTER COLUMN \(SQLQuoting.identifier(f.name)) "
-                    + "SET DEFAULT \(SQLQuoting.literal(e.name + "_")) || nextval('rulec_test.ids');\n"
+            // Generated values as the interpreter makes them (`GeneratedKey`): one sequence for all.
+            for f in e.fields where f.defaultValue == .generated {
+                let column = "ALTER TABLE \(SQLQuoting.qualified(e.dbSchema, e.table)) ALTER COLUMN \(SQLQuoting.identifier(f.name))"
+                switch f.type {
+                case .int:
+                    ids += "\(column) DROP IDENTITY IF EXISTS;\n\(column) SET DEFAULT nextval('rulec_test.ids');\n"
+                case .uuid:
+                    ids += "\(column) SET DEFAULT ('00000000-0000-4000-8000-' || lpad(to_hex(nextval('rulec_test.ids')), 12, '0'))::uuid;\n"
+                default:
+                    ids += "\(column) SET DEFAULT \(SQLQuoting.literal(e.name + "_")) || nextval('rulec_test.ids');\n"
+                }
             }
         }
         try step("the schema DDL", ddl)

@@ -285,7 +285,7 @@ struct ScenarioReader {
                     error(.scenarioMissingKey, "the `update` has no `set`", at: range, help: "add the fields that change: `set: {field: value}`")
                     continue
                 }
-                guard let id = scalar(idNode, what: "a row id"), let set = readRow(setNode, entity: entity, isData: true) else { continue }
+                guard let id = rowID(idNode, of: entity), let set = readRow(setNode, entity: entity, isData: true) else { continue }
                 out.append(ScenarioEvent(event: .update(entity: entity.name, id: id, set: Row(uniqueKeysWithValues: set.map { ($0.name, $0.value) })),
                                          at: at, range: range))
             default:
@@ -294,7 +294,7 @@ struct ScenarioReader {
                     error(.scenarioMissingKey, "the `delete` has no `id`", at: range, help: "add the id of the row to delete: `id: …`")
                     continue
                 }
-                guard let id = scalar(idNode, what: "a row id") else { continue }
+                guard let id = rowID(idNode, of: entity) else { continue }
                 out.append(ScenarioEvent(event: .delete(entity: entity.name, id: id), at: at, range: range))
             }
         }
@@ -477,6 +477,19 @@ struct ScenarioReader {
         if case .scalar(let s) = node { return s.string }
         error(.scenarioUnexpectedValue, "expected \(what), found \(node.isMapping ? "a mapping" : "a list")", at: map.range(of: node))
         return nil
+    }
+
+    /// The key of the row an `update` or `delete` names, as the engine finds rows by it: a uuid
+    /// key in PostgreSQL's form, so `A0EE…` finds the row given as `a0ee…`.
+    private mutating func rowID(_ node: Node, of entity: Entity) -> String? {
+        guard let id = scalar(node, what: "a row id") else { return nil }
+        guard entity.field(named: entity.key)?.type == .uuid else { return id }
+        guard let u = UUIDText.canonical(id) else {
+            error(.scenarioWrongValueType, "`\(id)` is not a uuid (the key `\(entity.key)` of `\(entity.name)`)", at: map.range(of: node),
+                  help: "write 32 hex digits, e.g. `a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11`")
+            return nil
+        }
+        return u
     }
 
     private func keyRange(_ m: Node.Mapping, _ key: String) -> SourceRange? {

@@ -68,14 +68,15 @@ struct StreamScanner {
     init(schema: Schema) {
         func kind(_ t: FieldType) -> Kind {
             switch t {
-            case .text, .phone, .email, .uuid: return .text
+            // uuids take the general path, which checks them and writes them as PostgreSQL does.
+            case .text, .phone, .email: return .text
             case .enumeration(let name): return .enumeration(Set(schema.enumType(named: name)?.values ?? []))
             case .int: return .int
             case .timestamp: return .timestamp
             case .bool: return .bool
             case .list(let e):
                 switch e {
-                case .text, .phone, .email, .uuid: return .textList(nil)
+                case .text, .phone, .email: return .textList(nil)
                 case .enumeration(let name): return .textList(Set(schema.enumType(named: name)?.values ?? []))
                 default: return .other
                 }

@@ -88,7 +88,14 @@ public struct ValueConverter: Sendable {
     public func convert(_ raw: RawValue, to type: FieldType) throws(ConversionError) -> Value {
         if case .null = raw { return .null }
         switch type {
-        case .text, .phone, .email, .uuid:
+        case .uuid:
+            guard let s = textual(raw) else { throw mismatch(raw, type) }
+            guard let u = UUIDText.canonical(s) else {
+                throw ConversionError(message: "`\(s)` is not a uuid",
+                                      help: "write 32 hex digits, e.g. `a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11`")
+            }
+            return .text(u)
+        case .text, .phone, .email:
             guard let s = textual(raw) else { throw mismatch(raw, type) }
             if s.utf8.contains(0) {
                 throw ConversionError(message: "a text cannot hold the NUL character (`\\0`): PostgreSQL text cannot store it",

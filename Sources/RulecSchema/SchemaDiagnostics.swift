@@ -92,6 +92,15 @@ extension DiagnosticCode {
         The file given to `--schema` does not exist, cannot be read, or is not UTF-8 text.
         """)
 
+    public static let schemaSharedTable = DiagnosticCode("R2021", "two entities on one table", explanation: """
+        Two entities name the same database table (`db_schema` and `table`). Each table has one set
+        of triggers dispatching on one entity's rules, so a table is described by one entity.
+        """)
+    public static let schemaNameTooLong = DiagnosticCode("R2022", "name longer than PostgreSQL allows", explanation: """
+        PostgreSQL keeps the first 63 bytes of a name and drops the rest, so a longer table, schema
+        or column name is not the name the database has, and two long names can become one.
+        """)
+
     /// Every schema code, for `rulec explain` and the test that codes are unique.
     public static let schemaCodes: [DiagnosticCode] = [
         .schemaInvalidYAML, .schemaUnexpectedValue, .schemaUnknownKey, .schemaMissingKey,
@@ -99,5 +108,6 @@ extension DiagnosticCode {
         .schemaInvalidName, .schemaUnknownField, .schemaNullableKey, .schemaForeignKeyType,
         .schemaRelationClash, .schemaInvalidDefault, .schemaInvalidQueue, .schemaEmpty,
         .schemaEnumValueNotIdentifier, .schemaTooLarge, .schemaEnumShadowsType, .schemaUnreadable,
+        .schemaSharedTable, .schemaNameTooLong,
     ]
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RulecDiagnostics
+import RulecSyntax
 import Yams
 
 /// Reads a schema from YAML (the format of docs/schema.md) into a `Schema`.
@@ -229,6 +230,9 @@ struct SchemaReader {
                 if !isIdentifier(value) {
                     diagnostics.append(.warning(.schemaEnumValueNotIdentifier,
                         "value `\(value)` of enum `\(name)` is not an identifier, so rules cannot write it", at: range))
+                } else if Keyword(rawValue: value) != nil {
+                    diagnostics.append(.warning(.schemaEnumValueNotIdentifier,
+                        "value `\(value)` of enum `\(name)` is a keyword of the rules language, so rules cannot write it", at: range))
                 }
                 seen[value] = range
                 values.append(value)
@@ -244,7 +248,7 @@ struct SchemaReader {
         guard let m = mapping(node, expected: "a mapping from entity names to their tables and fields") else { return [] }
         var out: [RawEntity] = []
         for (keyNode, valueNode) in m {
-            guard let name = self.name(keyNode, what: "an entity") else { continue }
+            guard let name = self.name(keyNode, what: "an entity"), notKeyword(name, keyNode, what: "an entity") else { continue }
             guard let body = mapping(valueNode, expected: "the table and `fields:` of entity `\(name)`") else { continue }
             checkKeys(body, allowed: ["table", "db_schema", "key", "tenant_key", "fields"], in: "entity `\(name)`")
             var entity = RawEntity(name: name, nameRange: map.range(of: keyNode), table: name, dbSchema: "public", key: "id")
@@ -382,7 +386,7 @@ struct SchemaReader {
         guard let m = mapping(node, expected: "a mapping from action names to their `queue` and `params`") else { return [] }
         var actions: [ActionSpec] = []
         for (keyNode, valueNode) in m {
-            guard let name = self.name(keyNode, what: "an action") else { continue }
+            guard let name = self.name(keyNode, what: "an action"), notKeyword(name, keyNode, what: "an action") else { continue }
             var spec = ActionSpec(name: name, parameters: [], queue: name)
             if isNull(valueNode) { actions.append(spec); continue }
             guard let body = mapping(valueNode, expected: "the `queue` and `params` of action `\(name)`") else { continue }
@@ -463,6 +467,16 @@ struct SchemaReader {
         }
         unexpected(node, expected: expected)
         return nil
+    }
+
+    /// Entities and actions are written bare in rules (`when contact created`, `then send_sms …`),
+    /// where a keyword of the language (LANGUAGE.md §2) would be read as the keyword: refused.
+    mutating func notKeyword(_ name: String, _ node: Node, what: String) -> Bool {
+        guard Keyword(rawValue: name) != nil else { return true }
+        error(.schemaInvalidName, "`\(name)` is a keyword of the rules language and cannot name \(what)", at: map.range(of: node),
+              help: "rules would read `\(name)` as the keyword; choose another name"
+                + (what == "an entity" ? " (the table keeps its name with `table: \(name)`)" : ""))
+        return false
     }
 
     /// A name that rules will write: reports non-identifiers.

@@ -14,6 +14,9 @@ extension SchemaReader {
         var renameHint: String
     }
 
+    /// PostgreSQL's longest identifier (NAMEDATALEN - 1).
+    static let maxNameBytes = 63
+
     mutating func resolve(_ raw: [RawEntity], enums: [EnumType]) -> [Entity] {
         var byName: [String: RawEntity] = [:]
         var byTable: [String: String] = [:]
@@ -24,7 +27,25 @@ extension SchemaReader {
         let enumsByName = Dictionary(enums.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
         var entities: [Entity] = []
+        var tableOwners: [String: String] = [:]
         for e in raw {
+            // One table, one entity: the triggers of a table dispatch on one entity's rules.
+            let qualified = "\(e.dbSchema).\(e.table)"
+            if let owner = tableOwners[qualified], owner != e.name {
+                error(.schemaSharedTable, "entities `\(owner)` and `\(e.name)` are both the table `\(qualified)`", at: e.nameRange,
+                      help: "give `\(e.name)` its own `table:`; one entity describes one table")
+            } else {
+                tableOwners[qualified] = e.name
+            }
+            // PostgreSQL cuts longer names to 63 bytes, so two could become one and SQL would miss them.
+            for (what, name) in [("the table name", e.table), ("the database schema", e.dbSchema)] where name.utf8.count > Self.maxNameBytes {
+                error(.schemaNameTooLong, "\(what) `\(name)` of `\(e.name)` is longer than 63 bytes", at: e.nameRange,
+                      help: "PostgreSQL cuts names to 63 bytes; use a shorter name")
+            }
+            for f in e.fields where f.name.utf8.count > Self.maxNameBytes {
+                error(.schemaNameTooLong, "the field name `\(f.name)` of `\(e.name)` is longer than 63 bytes", at: f.nameRange,
+                      help: "PostgreSQL cuts column names to 63 bytes; use a shorter name")
+            }
             var fields: [Field] = []
             for f in e.fields {
                 guard let type = f.type else { continue }
@@ -171,7 +192,14 @@ extension SchemaReader {
         let range = map.range(of: node)
         if case .mapping(let m) = node {
             checkKeys(m, allowed: ["sql"], in: "the default of `\(field)`")
-            if let s = m["sql"], let expr = text(s, expected: "an SQL expression") { return .sql(expr) }
+            if let s = m["sql"], let expr = text(s, expected: "an SQL expression") {
+                // A constant, `now()` or a fresh id written as SQL means what the plain form does, so
+                // dry runs apply it as the database would; any other expression stays raw SQL.
+                var scalar = type
+                if case .list(let element) = type { scalar = element }
+                let values: [String]? = if case .enumeration(let name) = scalar { enums[name]?.values } else { nil }
+                return FieldDefault.reading(sql: expr, type: type, enumValues: values) ?? .sql(expr)
+            }
             if m["sql"] == nil {
                 error(.schemaInvalidDefault, "a default written as a mapping needs `sql:`", at: range,
                       help: "write `default: {sql: \"EXPRESSION\"}`, or a constant")

@@ -111,6 +111,13 @@ extension RuleChecker {
                           help: help))
             failed = true
         }
+        for f in target.fields where seen[f.name] == nil {
+            guard case .sql(let expression)? = f.defaultValue else { continue }
+            report(.warning(.sqlDefaultInDryRun,
+                            "`create \(target.name)` leaves `\(f.name)` to its SQL default `\(expression)`, which dry runs cannot evaluate",
+                            at: name.range,
+                            help: "`rulec test` and `rulec run` leave it null; the database applies the default. Set `\(f.name): …` to test it"))
+        }
         return failed ? nil : .create(entity: target.name, fields: out, range: range)
     }
 

@@ -53,3 +53,17 @@ public indirect enum ExprType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension Value {
+    /// A key, foreign key or tenant as the text both backends compare it by (`::text` in SQL):
+    /// texts as they are, ints in decimal; nil for null and for values that cannot be keys.
+    /// Rows are found by it, so an `int` key of one row matches an `int` foreign key of another.
+    @inline(__always)
+    public var keyText: String? {
+        switch self {
+        case .text(let s): return s
+        case .int(let n): return String(n)
+        default: return nil
+        }
+    }
+}

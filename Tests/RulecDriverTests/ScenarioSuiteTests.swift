@@ -36,7 +36,8 @@ struct ScenarioSuiteTests {
 
     @Test(arguments: suites)
     func suitePasses(_ dir: String) {
-        let out = TestCommand(paths: [dir]).run()
+        let schema = (dir as NSString).appendingPathComponent("schema.yaml")
+        let out = TestCommand(paths: [dir], schemaPath: FileManager.default.fileExists(atPath: schema) ? schema : nil).run()
         let name = dir.hasPrefix(Self.root.path) ? String(dir.dropFirst(Self.root.path.count + 1)) : dir
         #expect(out.status == .ok, "\(name):\n\(out.stdout)\(out.stderr)")
         #expect(out.stdout.hasSuffix(" 0 failed\n"), "\(name):\n\(out.stdout)")

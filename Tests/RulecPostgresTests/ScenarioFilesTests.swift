@@ -16,6 +16,8 @@ import Testing
         var directory: String
         var rulePaths: [String]
         var tests: [String]
+        /// The directory's `schema.yaml` (a suite of its own schema); nil for the default schema.
+        var schemaPath: String?
         var description: String { directory.replacingOccurrences(of: repositoryRoot + "/", with: "") }
     }
 
@@ -39,7 +41,9 @@ import Testing
         return byDirectory.keys.sorted().compactMap { dir in
             var d = dir
             while rules(in: d).isEmpty, d.count > repositoryRoot.count { d = (d as NSString).deletingLastPathComponent }
-            return Group(directory: dir, rulePaths: rules(in: d), tests: byDirectory[dir]!.sorted())
+            let schema = (d as NSString).appendingPathComponent("schema.yaml")
+            return Group(directory: dir, rulePaths: rules(in: d), tests: byDirectory[dir]!.sorted(),
+                         schemaPath: fm.fileExists(atPath: schema) ? schema : nil)
         }
     }
 
@@ -47,7 +51,7 @@ import Testing
     func scenarioFiles(_ group: Group) throws {
         let server = try testServer()
         try #require(!group.rulePaths.isEmpty, "no .crmrule files for \(group)")
-        let loaded = try ProgramLoader(paths: group.rulePaths).load()
+        let loaded = try ProgramLoader(paths: group.rulePaths, schemaPath: group.schemaPath).load()
         let program = try #require(loaded.program, "the rules of \(group) do not check: \(loaded.diagnostics.map(\.message))")
         let loader = ScenarioLoader(program: program, sources: loaded.sources)
         var scenarios: [Scenario] = []

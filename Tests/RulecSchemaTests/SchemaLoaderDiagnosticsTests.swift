@@ -167,6 +167,22 @@ func diagnose(_ yaml: String) -> (Schema?, [(Diagnostic, Int, Int)]) {
                       lines: ["entities: {c: {fields: {id: text}}}", "actions:", "  send_sms:", "    queue: sms",
                               "    parms: {to: phone}"],
                       code: .schemaUnknownKey, line: 5, column: 5, message: "unknown key `parms`", help: "did you mean `params`?"),
+        BadSchemaCase(name: "an entity named like a keyword",
+                      lines: ["entities:", "  rule: {fields: {id: text}}"],
+                      code: .schemaInvalidName, line: 2, column: 3, message: "`rule` is a keyword", help: "`table: rule`"),
+        BadSchemaCase(name: "an action named like a keyword",
+                      lines: ["entities: {c: {fields: {id: text}}}", "actions:", "  update: {params: {to: text}}"],
+                      code: .schemaInvalidName, line: 3, column: 3, message: "`update` is a keyword"),
+        BadSchemaCase(name: "two entities on one table",
+                      lines: ["entities:", "  contact: {table: people, fields: {id: text}}", "  lead: {table: people, fields: {id: text}}"],
+                      code: .schemaSharedTable, line: 3, column: 3, message: "`contact` and `lead` are both the table `public.people`",
+                      help: "its own `table:`"),
+        BadSchemaCase(name: "a table name PostgreSQL would cut",
+                      lines: ["entities:", "  contact: {table: \(String(repeating: "t", count: 64)), fields: {id: text}}"],
+                      code: .schemaNameTooLong, line: 2, column: 3, message: "longer than 63 bytes", help: "63 bytes"),
+        BadSchemaCase(name: "a field name PostgreSQL would cut",
+                      lines: ["entities:", "  contact:", "    fields:", "      id: text", "      \(String(repeating: "f", count: 64)): text"],
+                      code: .schemaNameTooLong, line: 5, column: 7, message: "the field name", help: "63 bytes"),
     ]
 
     @Test(arguments: cases)

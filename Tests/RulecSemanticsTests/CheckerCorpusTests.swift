@@ -107,7 +107,8 @@ enum Corpus {
         var diagnostics: [Diagnostic]
     }
 
-    /// Parses and checks the case's `input*.crmrule` files (sorted) against the default schema.
+    /// Parses and checks the case's `input*.crmrule` files (sorted) against the case's
+    /// `schema.yaml`, or the default schema when it has none.
     static func check(_ dir: URL) throws -> Result {
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
             .filter { $0.hasPrefix("input") && $0.hasSuffix(".crmrule") }.sorted()
@@ -116,8 +117,14 @@ enum Corpus {
         for f in files {
             sources.add(SourceFile(path: f, bytes: [UInt8](try Data(contentsOf: dir.appending(path: f)))))
         }
+        var schema = Schema.defaultCRM
+        let schemaFile = dir.appending(path: "schema.yaml")
+        if FileManager.default.fileExists(atPath: schemaFile.path) {
+            let (loaded, d) = SchemaLoader.load(yaml: try String(contentsOf: schemaFile, encoding: .utf8), path: "schema.yaml", sources: SourceManager())
+            schema = try #require(loaded, "\(dir.lastPathComponent)/schema.yaml: \(d.map(\.message))")
+        }
         let (tree, syntax) = Parser.parse(sources)
-        let (program, checked) = Checker.check(tree, schema: .defaultCRM, sources: sources)
+        let (program, checked) = Checker.check(tree, schema: schema, sources: sources)
         return Result(sources: sources, program: program, diagnostics: Diagnostic.sorted(syntax + checked))
     }
 

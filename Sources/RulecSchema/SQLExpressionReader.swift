@@ -1,7 +1,8 @@
 /// Reading the two kinds of SQL text the catalog hands back as strings: CHECK constraint
 /// definitions (enums) and column defaults. Only the shapes PostgreSQL itself prints are
-/// recognised; anything else is "not an enum" or a raw SQL default, never an error.
-enum SQLExpressionReader {
+/// recognised; anything else is "not an enum" or a raw SQL default, never an error. Schema pulls
+/// read the catalog with it, and dry runs read `default: {sql: …}` with it (`FieldDefault.reading`).
+public enum SQLExpressionReader {
     enum Token: Equatable {
         /// A name; `quoted` for `"Name"`.
         case identifier(String, quoted: Bool)
@@ -26,13 +27,14 @@ enum SQLExpressionReader {
         while i < chars.count {
             let c = chars[i]
             if c.properties.isWhitespace { i += 1; continue }
-            if c == "'" {
+            if c == "'" || c == "\"" {
+                // `'text'` and `"Name"`: the quote doubled inside stands for itself.
                 var s = String.UnicodeScalarView()
                 i += 1
                 var closed = false
                 while i < chars.count {
-                    if chars[i] == "'" {
-                        if i + 1 < chars.count, chars[i + 1] == "'" { s.append("'"); i += 2; continue }
+                    if chars[i] == c {
+                        if i + 1 < chars.count, chars[i + 1] == c { s.append(c); i += 2; continue }
                         i += 1
                         closed = true
                         break
@@ -41,23 +43,7 @@ enum SQLExpressionReader {
                     i += 1
                 }
                 guard closed else { return nil }
-                out.append(.string(String(s)))
-            } else if c == "\"" {
-                var s = String.UnicodeScalarView()
-                i += 1
-                var closed = false
-                while i < chars.count {
-                    if chars[i] == "\"" {
-                        if i + 1 < chars.count, chars[i + 1] == "\"" { s.append("\""); i += 2; continue }
-                        i += 1
-                        closed = true
-                        break
-                    }
-                    s.append(chars[i])
-                    i += 1
-                }
-                guard closed else { return nil }
-                out.append(.identifier(String(s), quoted: true))
+                out.append(c == "'" ? .string(String(s)) : .identifier(String(s), quoted: true))
             } else if ("0"..."9").contains(c) {
                 var s = ""
                 while i < chars.count, ("0"..."9").contains(chars[i]) || chars[i] == "." || chars[i] == "e" || chars[i] == "E" {
@@ -125,17 +111,17 @@ enum SQLExpressionReader {
     // MARK: - Enums from CHECK constraints
 
     /// What a CHECK constraint says about one column, when it lists the values the column may take.
-    struct EnumCheck: Equatable {
-        var column: String
-        var values: [String]
+    public struct EnumCheck: Equatable {
+        public var column: String
+        public var values: [String]
         /// `col <@ ARRAY[…]`: the elements of a list column.
-        var isListContainment: Bool
+        public var isListContainment: Bool
     }
 
     /// `CHECK ((status = ANY (ARRAY['a'::text, 'b'::text])))`, `CHECK (status IN ('a', 'b'))`,
     /// `CHECK ((status)::text = 'a'::text)`, `CHECK ((tags <@ ARRAY['a'::text]))`, each optionally
     /// `… OR status IS NULL`; nil for any other constraint.
-    static func enumCheck(_ definition: String) -> EnumCheck? {
+    public static func enumCheck(_ definition: String) -> EnumCheck? {
         guard var t = tokens(definition) else { return nil }
         guard let first = t.first, first.isKeyword("CHECK") else { return nil }
         t.removeFirst()
@@ -179,7 +165,7 @@ enum SQLExpressionReader {
 
     /// What a column default is, in the terms of a rulec schema, before it is checked against the
     /// field's type.
-    enum DefaultShape: Equatable {
+    public enum DefaultShape: Equatable {
         case now
         /// `gen_random_uuid()`, `uuid_generate_v4()`, possibly cast to text.
         case randomUUID
@@ -195,7 +181,7 @@ enum SQLExpressionReader {
     private static let nowCalls: Set<String> = ["now", "transaction_timestamp"]
     private static let uuidCalls: Set<String> = ["gen_random_uuid", "uuid_generate_v4"]
 
-    static func defaultShape(_ expression: String) -> DefaultShape {
+    public static func defaultShape(_ expression: String) -> DefaultShape {
         guard let raw = tokens(expression) else { return .other }
         var t = removingCasts(raw)
         // Outer parentheses: `(gen_random_uuid())::text` → `gen_random_uuid()`.
