@@ -26,15 +26,9 @@ public struct ProgramLoader {
     }
 
     /// Loads the schema (file or default). Errors in it are diagnostics, not usage errors.
-    public static func loadSchema(path: String?, sources: SourceManager) throws(RuleSources.Problem) -> (Schema?, [Diagnostic]) {
+    public static func loadSchema(path: String?, sources: SourceManager) -> (Schema?, [Diagnostic]) {
         guard let path else { return (Schema.defaultCRM, []) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RuleSources.Problem(description: "cannot read schema file: \(path)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            return (nil, [.error(.invalidUTF8, "schema file \(path) is not valid UTF-8", at: nil)])
-        }
-        return SchemaLoader.load(yaml: text, path: path, sources: sources)
+        return SchemaLoader.load(fileAt: path, sources: sources)
     }
 
     public func load() throws(RuleSources.Problem) -> Loaded {
@@ -42,7 +36,7 @@ public struct ProgramLoader {
         if files.isEmpty { throw RuleSources.Problem(description: "no .crmrule files in \(paths.joined(separator: ", "))") }
         let sources = try RuleSources.load(files)
         let (tree, syntaxDiagnostics) = Parser.parse(sources)
-        let (schema, schemaDiagnostics) = try ProgramLoader.loadSchema(path: schemaPath, sources: sources)
+        let (schema, schemaDiagnostics) = ProgramLoader.loadSchema(path: schemaPath, sources: sources)
         guard let schema else {
             return Loaded(sources: sources, tree: tree, program: nil, diagnostics: syntaxDiagnostics + schemaDiagnostics, schema: nil)
         }

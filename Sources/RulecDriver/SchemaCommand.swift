@@ -18,11 +18,7 @@ public struct SchemaCommand {
 
     public func run() -> CommandOutput {
         let sources = SourceManager()
-        let schema: Schema?
-        let diagnostics: [Diagnostic]
-        do { (schema, diagnostics) = try ProgramLoader.loadSchema(path: schemaPath, sources: sources) } catch {
-            return CommandOutput(stderr: "error: \(error)\n", status: .usage)
-        }
+        let (schema, diagnostics) = ProgramLoader.loadSchema(path: schemaPath, sources: sources)
         var out = CommandOutput(stderr: renderer.report(diagnostics, sources: sources))
         guard let schema, !diagnostics.contains(where: { $0.severity == .error }) else {
             out.status = .inputErrors

@@ -110,7 +110,15 @@ public struct StreamDecoder: Sendable {
         else if dbSchema == nil, let e = byTable[table] { (entity, position) = e }
         else {
             let qualified = dbSchema.map { "\($0).\(table)" } ?? table
-            let help = closestName(table, in: schema.entities.map(\.table)).map { "; did you mean `\($0)`?" } ?? ""
+            let help: String
+            if let same = schema.entities.first(where: { $0.table == table }) {
+                help = "; the schema's entity `\(same.name)` is `\(same.dbSchema).\(table)` (if the table lives in `\(dbSchema ?? "")`, write `db_schema: \(dbSchema ?? "")` for it in the schema)"
+            } else {
+                let qualifiedNames = schema.entities.map { "\($0.dbSchema).\($0.table)" }
+                help = closestName(table, in: schema.entities.map(\.table)).flatMap { t in
+                    qualifiedNames.first { $0.hasSuffix("." + t) }.map { "; did you mean `\($0)`?" }
+                } ?? ""
+            }
             throw StreamLineError(code: .streamUnknownTable, message: "no entity of the schema has the table `\(qualified)`\(help)")
         }
         var at: Int64?

@@ -28,10 +28,13 @@ public enum SchemaLoader {
             return (nil, [.error(.schemaUnreadable, "cannot read the schema file `\(path)`", at: nil,
                                  help: "check the path given to `--schema`")])
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            return (nil, [.error(.schemaUnreadable, "the schema file `\(path)` is not UTF-8 text", at: nil)])
+        let bytes = [UInt8](data)
+        if let bad = Parser.firstInvalidUTF8(bytes) {
+            let file = sources.add(SourceFile(path: path, bytes: bytes))
+            return (nil, [.error(.schemaUnreadable, "the schema file `\(path)` is not UTF-8 text",
+                                 at: SourceRange(file: file, start: bad, end: bad + 1), help: "save the file as UTF-8")])
         }
-        return load(yaml: text, path: path, sources: sources)
+        return load(yaml: String(decoding: bytes, as: UTF8.self), path: path, sources: sources)
     }
 }
 

@@ -151,9 +151,10 @@ extension RuleChecker {
         if case .list(.enumeration(let enumName))? = expected, schema.enumType(named: enumName) != nil {
             return resolveName(id, scope: scope, expected: .enumeration(enumName))
         }
-        if scope.bindings[id.name] != nil {
+        if let bound = scope.bindings[id.name] {
+            let key = schema.entity(named: bound)?.key ?? "id"
             report(.error(.relationAsValue, "`\(id.name)` is a row, not a value", at: id.range,
-                          help: "name one of its fields, e.g. `\(id.name).id`"))
+                          help: "name one of its fields, e.g. `\(id.name).\(key)`"))
             return nil
         }
         if schema.entity(named: id.name) != nil {
@@ -222,7 +223,7 @@ extension RuleChecker {
                 guard !isLast else {
                     let prefix = path[0..<i].map(\.name).joined(separator: ".")
                     report(.error(.relationAsValue, "`\(prefix).\(rel.name)` is a row, not a value", at: step.range,
-                                  help: "name one of its fields, e.g. `\(prefix).\(rel.name).id`, or use the foreign key `\(prefix).\(rel.foreignKey)`"))
+                                  help: "name one of its fields, e.g. `\(prefix).\(rel.name).\(schema.entity(named: rel.target)?.key ?? "id")`, or use the foreign key `\(prefix).\(rel.foreignKey)`"))
                     return nil
                 }
                 relations.append(rel.name)

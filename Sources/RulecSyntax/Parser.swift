@@ -61,7 +61,7 @@ public final class Parser {
         return (SyntaxTree(files: files), Diagnostic.sorted(diags))
     }
 
-    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+    public static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
         var i = 0
         let n = bytes.count
         while i < n {

@@ -119,6 +119,7 @@ struct RunCommandTests {
             "this is not json",
             line("UPDATE", customer, table: "contactz"),
             "",
+            #"{"type":"INSERT","table":"contacts","schema":"crm","record":{"id":"c9"}}"#,
             line("INSERT", lead2, at: "2026-11-24T10:01:00Z"),
             #"{"type":"INSERT","table":"contacts","record":{"id":"c3","status":"lead","score":"many"}}"#,
             line("UPDATE", customer2, old: lead2, at: "2026-11-24T10:02:00Z"),
@@ -130,11 +131,12 @@ struct RunCommandTests {
         #expect(jobs.first?.hasPrefix(#"{"workspace_id":"w1","rule":"welcome_new_customer","action":"send_sms","entity":"contact","entity_id":"c1","params":{"to":"+15550001","body":"Welcome to our service, Ana!"},"status":"pending","run_at":"2026-11-24T10:00:00Z","priority":"normal","idempotency_key":"#) == true)
         #expect(jobs.last?.contains(#""entity_id":"c2""#) == true)
         let errors = out.stderr.split(separator: "\n")
-        #expect(errors.count == 4, "\(out.stderr)")
+        #expect(errors.count == 5, "\(out.stderr)")
         #expect(errors[0].hasPrefix("<input>:2: error[R5015]: malformed JSON"))
-        #expect(errors[1] == "<input>:3: error[R5016]: no entity of the schema has the table `public.contactz`; did you mean `contacts`?")
-        #expect(errors[2] == "<input>:6: error[R5015]: `record.score`: expected an int, found `many`")
-        #expect(errors[3] == "rulec run: 7 lines, 3 events, 2 jobs (pending 2), 3 malformed, 0 refused")
+        #expect(errors[1] == "<input>:3: error[R5016]: no entity of the schema has the table `public.contactz`; did you mean `public.contacts`?")
+        #expect(errors[2] == "<input>:5: error[R5016]: no entity of the schema has the table `crm.contacts`; the schema's entity `contact` is `public.contacts` (if the table lives in `crm`, write `db_schema: crm` for it in the schema)")
+        #expect(errors[3] == "<input>:7: error[R5015]: `record.score`: expected an int, found `many`")
+        #expect(errors[4] == "rulec run: 8 lines, 3 events, 2 jobs (pending 2), 4 malformed, 0 refused")
     }
 
     @Test func invalidRulesExitOne() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import RulecDiagnostics
 import Testing
 @testable import RulecSchema
@@ -240,6 +241,20 @@ func diagnose(_ yaml: String) -> (Schema?, [(Diagnostic, Int, Int)]) {
         let (schema, diagnostics) = SchemaLoader.load(fileAt: "/nonexistent/schema.yaml", sources: SourceManager())
         #expect(schema == nil)
         #expect(diagnostics.map(\.code) == [.schemaUnreadable])
+    }
+
+    /// The first byte that is not UTF-8 is pointed at, as for rule files.
+    @Test func notUTF8PointsAtTheByte() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rulec-latin1-\(getpid()).yaml").path
+        try Data("entities:\n  c:\n    fields: {id: text, n: \"caf".utf8 + [0xE9] + "\"}\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let sources = SourceManager()
+        let (schema, diagnostics) = SchemaLoader.load(fileAt: path, sources: sources)
+        #expect(schema == nil)
+        let d = try #require(diagnostics.first)
+        #expect(d.code == .schemaUnreadable)
+        let range = try #require(d.range)
+        #expect(sources[range.file].lineAndColumn(of: range.start) == (3, 31))
     }
 
     @Test func codesAreUniqueAndDocumented() {
