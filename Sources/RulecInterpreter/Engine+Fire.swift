@@ -43,18 +43,12 @@ extension Engine {
         return keys.sorted()
     }
 
-    /// Measures, before a change is applied, whether each affected `reaches` was already reached.
+    /// Measures, before a change of a related row is applied, whether each `reaches` over an
+    /// aggregate of its owners was already reached.
     func measureBefore(_ change: Change) -> [ReachKey: Bool] {
         var out: [ReachKey: Bool] = [:]
         let now = clock
         let by = index.entities[change.entity]
-        for r in by.ownReaches where change.op == .update {
-            let rule = rules[r]
-            var f = frame(rule, row: change.old!, old: nil, time: now)
-            for (t, trigger) in rule.triggers.enumerated() {
-                if case let .reaches(value, threshold, _) = trigger { out[ReachKey(rule: r, trigger: t, owner: "")] = reached(&f, value, threshold) }
-            }
-        }
         for r in by.relatedReaches {
             let rule = rules[r]
             for key in owners(of: change, for: rule) {
@@ -101,7 +95,11 @@ extension Engine {
                 var before = frame(rule, row: change.old!, old: nil, time: clock)
                 if !holds(c, &before) && holds(c, &f) { return true }
             case let (.reaches(value, threshold, _), .update):
-                if before[ReachKey(rule: r, trigger: t, owner: "")] == false && reached(&f, value, threshold) { return true }
+                // Measured now, as `meets` is and as the SQL backend does: the row before the change
+                // in the world as earlier rules' cascades left it, so that a crossing those cascades
+                // made (and fired on) is not taken for a crossing of this change too.
+                var was = frame(rule, row: change.old!, old: nil, time: clock)
+                if !reached(&was, value, threshold) && reached(&f, value, threshold) { return true }
             default:
                 continue
             }

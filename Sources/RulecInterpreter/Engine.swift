@@ -202,8 +202,8 @@ public final class Engine {
     func process(_ change: Change, depth: Int, cause: Cause?) {
         let e = change.entity
         let by = index.entities[e]
-        // Reaches over aggregates need the value before the change: measure it first.
-        let before = by.relatedReaches.isEmpty && by.ownReaches.isEmpty ? [:] : measureBefore(change)
+        // Reaches over aggregates of related rows need the value before the change: measure it first.
+        let before = by.relatedReaches.isEmpty ? [:] : measureBefore(change)
         let candidates = index.candidates(change)
         switch change.op {
         case .insert: world.insert(e, key: change.key, row: change.new!)

@@ -22,7 +22,6 @@ struct RuleIndex {
         var onColumn: [(slot: Int, rules: Dispatch)] = []
         /// Rules whose `reaches` aggregates read this entity.
         var relatedReaches: [Int] = []
-        var ownReaches: [Int] = []
         var timers: [TimerSpec] = []
     }
 
@@ -59,7 +58,6 @@ struct RuleIndex {
                     entities[e].onUpdate.add(i, key: key)
                 case .reaches:
                     entities[e].onUpdate.add(i, key: key)
-                    RuleIndex.add(i, to: &entities[e].ownReaches)
                     for r in rules[i].listensTo { RuleIndex.add(i, to: &entities[r].relatedReaches) }
                 case .timer(let field, let offset):
                     entities[e].timers.append(TimerSpec(rule: i, trigger: t, slot: slot(field), offset: offset))

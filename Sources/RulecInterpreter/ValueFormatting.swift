@@ -204,10 +204,8 @@ enum JSONBText {
                 while i < bytes.count, !",}] \t\r\n".utf8.contains(bytes[i]) { i += 1 }
                 let word = String(decoding: bytes[start..<i], as: UTF8.self)
                 if ["true", "false", "null"].contains(word) { return word }
-                guard let d = Decimal(string: word, locale: Locale(identifier: "en_US_POSIX")),
-                      word.range(of: #"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil else { return nil }
-                // jsonb prints numbers as numeric does: exponents expanded, the written scale kept.
-                return word.contains("e") || word.contains("E") ? ValueFormatting.plain(d) : word
+                guard word.range(of: #"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil else { return nil }
+                return NumericText.jsonb(word)
             }
         }
 

@@ -80,7 +80,9 @@ struct FireFunctionCompiler {
                 let columns = fields.map { SQLQuoting.identifier($0.name) }.joined(separator: ", ")
                 let object = fields.map { "\(SQLQuoting.literal($0.name)), \(c.storableJSON($0.value))" }.joined(separator: ", ")
                 body.append(cause(i))
-                body.append("INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM jsonb_populate_record(NULL::\(table), jsonb_build_object(\(object)));")
+                // A row whose key exists already is left as it is, as the interpreter does: a
+                // data action never fails the user's change.
+                body.append("INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM jsonb_populate_record(NULL::\(table), jsonb_build_object(\(object))) ON CONFLICT DO NOTHING;")
             case let .update(target, relations, assignments, _):
                 let t = schema.entity(named: target)!
                 let table = SQLQuoting.qualified(t.dbSchema, t.table)

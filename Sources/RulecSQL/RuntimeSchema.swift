@@ -152,8 +152,11 @@ enum RuntimeSchema {
     LANGUAGE sql IMMUTABLE AS $fn$ SELECT CASE WHEN n BETWEEN -9223372036854775808 AND 9223372036854775807 THEN n::bigint END $fn$;
 
     -- Division: exact decimals rounded to 10 places, null on division by zero.
+    -- PostgreSQL divides to 16 significant digits, fewer places than 10 for large quotients:
+    -- a dividend of scale 20 makes it keep 20 places, which are then rounded to the
+    -- interpreter's 10.
     CREATE OR REPLACE FUNCTION rulec.divide(a numeric, b numeric) RETURNS numeric
-    LANGUAGE sql IMMUTABLE AS $fn$ SELECT trim_scale(round(a / nullif(b, 0), 10)) $fn$;
+    LANGUAGE sql IMMUTABLE AS $fn$ SELECT trim_scale(round((a + 0.00000000000000000000) / nullif(b, 0), 10)) $fn$;
 
     \#(recordJob)
 

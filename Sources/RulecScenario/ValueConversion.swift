@@ -1,5 +1,6 @@
 import Foundation
 import RulecDiagnostics
+import RulecInterpreter
 import RulecSchema
 import RulecSemantics
 
@@ -143,7 +144,9 @@ public struct ValueConverter: Sendable {
             guard let s = textual(raw), let d = Timestamps.parseDuration(s) else { throw mismatch(raw, type) }
             return .duration(d)
         case .json:
-            return .json(Self.json(from: raw).serialized(sortedKeys: true))
+            // Numbers as `jsonb` keeps them (`2.50`, `1e3` → `1000`), so that a template shows
+            // the document as the database would print it.
+            return .json(Self.json(from: raw, number: { NumericText.jsonb($0) ?? $0 }).serialized(sortedKeys: true))
         case .list(let element):
             guard case .list(let items) = raw else { throw mismatch(raw, type) }
             var out: [Value] = []
@@ -207,26 +210,27 @@ public struct ValueConverter: Sendable {
 
     /// A raw value as a JSON document: YAML plain scalars are read as YAML 1.2 core would
     /// (null, booleans, numbers, else strings).
-    public static func json(from raw: RawValue) -> JSONValue {
+    /// `number` writes each number; by default by value (`1.50` → `1.5`), as expectations compare.
+    public static func json(from raw: RawValue, number: (String) -> String = canonicalNumber) -> JSONValue {
         switch raw {
         case .null: return .null
         case .bool(let b): return .bool(b)
-        case .number(let n): return .number(canonicalNumber(n))
+        case .number(let n): return .number(number(n))
         case .string(let s): return .string(s)
         case .plain(let s):
             switch s {
             case "true", "True", "TRUE": return .bool(true)
             case "false", "False", "FALSE": return .bool(false)
             case "null", "Null", "NULL", "~", "": return .null
-            default: return isDecimalSpelling(s) ? .number(canonicalNumber(s)) : .string(s)
+            default: return isDecimalSpelling(s) ? .number(number(s)) : .string(s)
             }
-        case .list(let items): return .array(items.map(json(from:)))
-        case .object(let members): return .object(members.map { ($0.0, json(from: $0.1)) })
+        case .list(let items): return .array(items.map { json(from: $0, number: number) })
+        case .object(let members): return .object(members.map { ($0.0, json(from: $0.1, number: number)) })
         }
     }
 
     /// `1.50` → `1.5`, `1e3` → `1000`: numbers compare by value in canonical JSON.
-    static func canonicalNumber(_ n: String) -> String {
+    public static func canonicalNumber(_ n: String) -> String {
         guard let d = Decimal(string: n, locale: Locale(identifier: "en_US_POSIX")) else { return n }
         return d.description
     }

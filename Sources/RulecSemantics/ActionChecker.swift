@@ -91,6 +91,15 @@ extension RuleChecker {
         var failed = false
         for arg in fields {
             guard let value = assignment(arg, in: target, seen: &seen, scope: scope, guarded: guarded, allowKey: true) else { failed = true; continue }
+            if arg.key.name == target.tenantKey, let own = entity.tenantKey, !isFiringTenant(value) {
+                // LANGUAGE.md §7: nothing one workspace does produces a job of another; a row
+                // created in another workspace would fire that workspace's rules.
+                report(.error(.crossTenantWrite, "`create \(target.name)` must stay in the workspace of the `\(entity.name)` that fired the rule",
+                              at: arg.value.range,
+                              help: "write `\(arg.key.name): \(entity.name).\(own)`, or leave `\(arg.key.name)` out: it is copied from the `\(entity.name)`"))
+                failed = true
+                continue
+            }
             out.append((arg.key.name, value))
         }
         if let tenant = target.tenantKey, seen[tenant] == nil {
@@ -148,6 +157,19 @@ extension RuleChecker {
             out.append((arg.key.name, value))
         }
         return failed ? nil : .update(entity: current.name, relations: relations, assignments: out, range: range)
+    }
+
+    /// True when `value` is the tenant of the row that fired the rule: its own tenant key, or the
+    /// tenant key of a row reached from it through many-to-one relations (which stay in its
+    /// workspace on both backends).
+    private func isFiringTenant(_ value: TypedExpr) -> Bool {
+        guard case let .field(binding, relations, field) = value.kind, binding == entity.name else { return false }
+        var current: Entity = entity
+        for name in relations {
+            guard let rel = current.relation(named: name), let next = schema.entity(named: rel.target) else { return false }
+            current = next
+        }
+        return field == current.tenantKey
     }
 
     /// `field: value` of `create` or `field = value` of `update`, typed against the column.

@@ -34,6 +34,7 @@ extension DiagnosticCode {
     public static let fieldNotAssignable = DiagnosticCode("R3031", "field cannot be set", explanation: "The key of a row cannot be set by `update`, and relations are set through their foreign key field.")
     public static let unorderedComparison = DiagnosticCode("R3032", "values cannot be ordered", explanation: "`<`, `<=`, `>`, `>=` compare numbers, timestamps and durations. Text and enum values have no order that the database and the interpreter agree on.")
     public static let nullableColumnValue = DiagnosticCode("R3035", "value may be null for a required column", explanation: "A `create` or `update` sets a column that does not allow null to a value that can be null at run time (a nullable field, a relation, an aggregate such as `sum`). In a database that enforces the column's NOT NULL constraint, that change fails, and with it the change that fired the rule. Add `if FIELD is not null` to the rule, or use `coalesce(FIELD, default)`.")
+    public static let crossTenantWrite = DiagnosticCode("R3037", "row created in another workspace", explanation: "A `create` sets the new row's tenant key to something other than the tenant of the row that fired the rule (a param, a literal, another field). Nothing one workspace does may produce or reveal a job of another (LANGUAGE.md §7), and a row created in another workspace would fire that workspace's rules. Leave the tenant key out (it is copied from the firing row) or write the firing row's own tenant key.")
     public static let sqlDefaultInDryRun = DiagnosticCode("R3036", "SQL default not evaluated in dry runs", explanation: "A `create` leaves a column to a default written as SQL (`default: {sql: …}`) that is not a constant, `now()` or a fresh id. PostgreSQL applies it; the interpreter (`rulec test`, `rulec run`) cannot evaluate SQL, so there the column is null, and scenarios that read it differ from the database.")
     public static let relationAsValue = DiagnosticCode("R3034", "relation used as a value", explanation: "A relation names rows, not a value: follow it to a field (`message.contact.phone`) or aggregate it (`count(contact.messages)`).")
 
@@ -44,6 +45,6 @@ extension DiagnosticCode {
         .invalidAggregate, .shadowedName, .unknownAction, .missingArgument, .unknownArgument, .argumentType,
         .nullableArgument, .missingColumn, .invalidUpdateTarget, .duplicateRule, .ruleCycle, .invalidParam,
         .unknownFunction, .invalidOncePer, .invalidLimit, .duplicateArgument, .nullComparison, .invalidDuration,
-        .fieldNotAssignable, .unorderedComparison, .relationAsValue, .nullableColumnValue, .sqlDefaultInDryRun,
+        .fieldNotAssignable, .unorderedComparison, .relationAsValue, .nullableColumnValue, .sqlDefaultInDryRun, .crossTenantWrite,
     ]
 }

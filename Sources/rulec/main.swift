@@ -13,6 +13,19 @@ struct Rulec: ParsableCommand {
         version: rulecVersion,
         subcommands: [Compile.self, Check.self, Test.self, Run.self, Format.self, Parse.self, SchemaGroup.self, Explain.self, Deploy.self, Status.self, Relay.self, Jobs.self]
     )
+
+    /// As `ParsableCommand.main()`, but a usage error (an unknown flag, a bad option value) exits 2,
+    /// the status every command documents, rather than ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
 }
 
 /// Options shared by commands that print diagnostics.

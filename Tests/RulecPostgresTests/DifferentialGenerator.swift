@@ -161,7 +161,9 @@ enum EventGenerator {
         var contacts = ["c1", "c2", "c3"]
         var messages: [String] = [], appointments: [String] = []
         var given: [(String, Row)] = contacts.map { ("contact", contactRow($0, &r)) }
-        var next = 1
+        // Past the given contacts' numbers: a fresh `c3` would insert a row that exists, and
+        // deleting one of two `c3`s from the list could empty it.
+        var next = contacts.count
         func fresh(_ prefix: String) -> String { next += 1; return "\(prefix)\(next)" }
         if r.chance(0.5) {
             let id = fresh("m")
