@@ -250,6 +250,16 @@ struct RuleChecker {
         case let .meets(_, condition):
             oldAllowed = false
             guard let c = checkCondition(condition, scope: scope, what: "the `meets` condition") else { return nil }
+            if let agg = aggregates(in: c).first {
+                report(.warning(.relatedChangeNotWatched,
+                                "`meets` is checked when a `\(entity.name)` row changes; changes of `\(agg.relatedEntity)` rows do not make it fire",
+                                at: condition.range,
+                                help: "for a count or sum that crosses a threshold, `reaches` watches the related rows: `count(\(entity.name).…) reaches N`"))
+            } else if let read = relatedRead(in: c) {
+                report(.warning(.relatedChangeNotWatched,
+                                "`meets` is checked when a `\(entity.name)` row changes; changes of \(read) do not make it fire",
+                                at: condition.range, help: "write the rule on the entity whose change should fire it"))
+            }
             return .meets(c)
         case let .reaches(value, threshold):
             oldAllowed = false
@@ -269,6 +279,12 @@ struct RuleChecker {
                 }
                 let source = RelatedSource(entity: agg.relatedEntity, foreignKey: agg.foreignKey)
                 if !related.contains(source) { related.append(source) }
+            }
+            if let read = relatedRead(in: v) ?? relatedRead(in: th) {
+                report(.warning(.relatedChangeNotWatched,
+                                "`reaches` is checked when a `\(entity.name)` row changes (or a row its aggregates count); changes of \(read) do not make it fire",
+                                at: value.range,
+                                help: "write the rule on the entity whose field crosses the threshold"))
             }
             return .reaches(value: v, threshold: th, relatedEntities: related)
         case let .timer(offset, direction, fieldExpr):
@@ -331,6 +347,27 @@ struct RuleChecker {
         }
         walk(e)
         return out
+    }
+
+    /// What a field read through a many-to-one relation reads (`the `workspace` row`), outside
+    /// aggregates; nil when the expression reads only the rule's own row.
+    func relatedRead(in e: TypedExpr) -> String? {
+        switch e.kind {
+        case let .field(binding, relations, _) where binding == entity.name && !relations.isEmpty:
+            var current: Entity = entity
+            for name in relations {
+                guard let rel = current.relation(named: name), let next = schema.entity(named: rel.target) else { return nil }
+                current = next
+            }
+            return "the `\(current.name)` row (`\(([binding] + relations).joined(separator: "."))`)"
+        case .call(_, let args), .list(let args): return args.lazy.compactMap(relatedRead).first
+        case .not(let x), .negate(let x), .isNull(let x, _), .isEmpty(let x, _): return relatedRead(in: x)
+        case .binary(_, let l, let r), .membership(let l, _, let r): return relatedRead(in: l) ?? relatedRead(in: r)
+        case .template(let parts):
+            for case .value(let x) in parts { if let r = relatedRead(in: x) { return r } }
+            return nil
+        case .aggregate, .literal, .param, .now, .field, .old: return nil
+        }
     }
 
     /// The range of the first aggregate source that goes through a relation (`message.contact.messages`).
