@@ -129,6 +129,17 @@ struct RuleChecker {
             var param = CheckedParam(name: p.name.name, type: type, defaultValue: .null)
             defer { params[p.name.name] = param }
             guard let value = expression(p.defaultValue, scope: scope, expected: type) else { continue }
+            // The language has no timestamp literal: a timestamp param's default is ISO 8601 text.
+            if type == .timestamp, case .literal(.text(let text)) = value.kind {
+                guard let t = Timestamps.parse(text) else {
+                    report(.error(.invalidParam, "the default of `\(p.name.name)` is not an ISO 8601 timestamp", at: p.defaultValue.range,
+                                  help: "write e.g. `\"2026-11-24T09:00:00Z\"` (UTC) or `\"2026-11-24T11:00:00+02:00\"`"))
+                    continue
+                }
+                param.defaultValue = .timestamp(t)
+                out.append(param)
+                continue
+            }
             guard let v = constantValue(value), isAssignable(value, to: type) else {
                 report(.error(.invalidParam, "the default of `\(p.name.name)` must be a literal \(type), but this is \(value.type)", at: p.defaultValue.range,
                               help: "give a literal of type \(type)"))

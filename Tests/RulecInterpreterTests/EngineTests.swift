@@ -7,8 +7,8 @@ import RulecSyntax
 
 /// Engine behaviour on small programs against the default schema, one contract point per test.
 struct EngineTests {
-    static let t0 = ValueParsing.timestamp("2026-11-24T09:00:00Z")!
-    static func at(_ s: String) -> Int64 { ValueParsing.timestamp(s)! }
+    static let t0 = Timestamps.parse("2026-11-24T09:00:00Z")!
+    static func at(_ s: String) -> Int64 { Timestamps.parse(s)! }
 
     func engine(_ source: String, settings: WorkspaceSettings = [:]) throws -> Engine {
         let sources = SourceManager()
