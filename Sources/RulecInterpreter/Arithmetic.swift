@@ -54,7 +54,8 @@ enum Comparison {
     }
 }
 
-/// Arithmetic with SQL meaning: null in, null out; int overflow and division by zero give null;
+/// Arithmetic with SQL meaning: null in, null out; int overflow, timestamps out of range and
+/// division by zero give null;
 /// `/` always yields an exact decimal rounded to 10 places (half away from zero).
 enum Arithmetic {
     /// Places kept by division; the SQL backend rounds the same way.
@@ -66,8 +67,7 @@ enum Arithmetic {
             let (r, o) = x.addingReportingOverflow(y)
             return o ? .null : .int(r)
         case let (.timestamp(t), .duration(d)), let (.duration(d), .timestamp(t)):
-            let (r, o) = t.addingReportingOverflow(d)
-            return o ? .null : .timestamp(r)
+            return Timestamps.shifted(t, by: d).map(Value.timestamp) ?? .null
         case let (.duration(x), .duration(y)):
             let (r, o) = x.addingReportingOverflow(y)
             return o ? .null : .duration(r)
@@ -83,8 +83,8 @@ enum Arithmetic {
             let (r, o) = x.subtractingReportingOverflow(y)
             return o ? .null : .int(r)
         case let (.timestamp(t), .duration(d)):
-            let (r, o) = t.subtractingReportingOverflow(d)
-            return o ? .null : .timestamp(r)
+            guard d != .min else { return .null }
+            return Timestamps.shifted(t, by: -d).map(Value.timestamp) ?? .null
         case let (.timestamp(x), .timestamp(y)), let (.duration(x), .duration(y)):
             let (r, o) = x.subtractingReportingOverflow(y)
             return o ? .null : .duration(r)

@@ -147,9 +147,8 @@ extension Engine {
 
     private func arm(_ key: TimerQueue.Key, row: Record, spec: RuleIndex.TimerSpec) {
         guard let slot = spec.slot, case .timestamp(let t) = row[slot] else { return }
-        let (at, overflow) = t.addingReportingOverflow(spec.offset)
-        // A timer whose time has already passed when armed does not fire.
-        guard !overflow, at >= clock else { return }
+        // A timer whose time has already passed when armed does not fire; nor one out of range.
+        guard let at = Timestamps.shifted(t, by: spec.offset), at >= clock else { return }
         timers.arm(key, at: at)
     }
 

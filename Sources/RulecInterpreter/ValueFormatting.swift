@@ -34,34 +34,7 @@ public enum ValueFormatting {
     }
 
     /// `2026-11-27T10:00:00Z`, with `.ffffff` (trailing zeros trimmed) when there are fractions of a second.
-    public static func iso8601(_ micros: Int64) -> String {
-        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
-        let fraction = micros - seconds * 1_000_000
-        var days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secs = seconds - days * 86400
-        // Civil from days (Howard Hinnant's algorithm).
-        days += 719468
-        let era = (days >= 0 ? days : days - 146096) / 146097
-        let doe = days - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        var y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        if m <= 2 { y += 1 }
-        func pad(_ n: Int64, _ w: Int) -> String {
-            let s = String(n)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        var out = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secs / 3600, 2)):\(pad(secs % 3600 / 60, 2)):\(pad(secs % 60, 2))"
-        if fraction != 0 {
-            var f = pad(fraction, 6)
-            while f.hasSuffix("0") { f.removeLast() }
-            out += "." + f
-        }
-        return out + "Z"
-    }
+    public static func iso8601(_ micros: Int64) -> String { Timestamps.format(micros) }
 
     /// `3 days`, `90 minutes`, `1 hour`, `1.5 seconds`.
     public static func duration(_ micros: Int64) -> String {

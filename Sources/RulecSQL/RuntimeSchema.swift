@@ -109,6 +109,15 @@ enum RuntimeSchema {
     $fn$;
 
     -- Microseconds since the epoch, exactly (extract returns numeric in PostgreSQL 14+).
+    -- t + d, or null when the result is out of the range both backends hold (Timestamps.shifted:
+    -- from PostgreSQL's earliest timestamptz to the largest bigint of microseconds since 1970).
+    -- STABLE like timestamptz + interval itself, so that it is inlined.
+    CREATE OR REPLACE FUNCTION rulec.add_time(t timestamptz, d interval) RETURNS timestamptz
+    LANGUAGE sql STABLE AS $fn$
+        SELECT CASE WHEN (extract(epoch FROM t AT TIME ZONE 'UTC') + extract(epoch FROM d)) * 1000000
+                         BETWEEN -210866803200000000 AND 9223372036854775807 THEN t + d END
+    $fn$;
+
     CREATE OR REPLACE FUNCTION rulec.micros(t timestamptz) RETURNS bigint
     -- Written with immutable functions only (extract of a timestamptz is stable), so PostgreSQL
     -- inlines it: a non-inlined SQL function costs an executor start per call.
@@ -121,7 +130,11 @@ enum RuntimeSchema {
     CREATE OR REPLACE FUNCTION rulec.render_timestamp(t timestamptz) RETURNS text
     LANGUAGE sql IMMUTABLE AS $fn$
         SELECT CASE WHEN t IS NULL THEN NULL ELSE
-            to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+            CASE WHEN t >= '0001-01-01 00:00:00+00' THEN to_char(t AT TIME ZONE 'UTC', 'YYYY')
+                 -- BC as ISO 8601 numbers years (the interpreter too): 1 BC is 0000, 2 BC is -0001.
+                 WHEN extract(year FROM t AT TIME ZONE 'UTC') = -1 THEN '0000'
+                 ELSE '-' || lpad((-extract(year FROM t AT TIME ZONE 'UTC')::bigint - 1)::text, 4, '0') END
+            || to_char(t AT TIME ZONE 'UTC', '-MM-DD"T"HH24:MI:SS')
             || coalesce('.' || nullif(rtrim(to_char(t AT TIME ZONE 'UTC', 'US'), '0'), ''), '') || 'Z' END
     $fn$;
 

@@ -272,8 +272,14 @@ struct SQLExpressionCompiler {
             return "(strpos(\(a), \(b)) > 0)"
         case .startsWith: return "starts_with(\(a), \(b))"
         case .endsWith: return "(right(\(a), length(\(b))) = \(b))"
-        case .add: return "(\(a) + \(b))"
-        case .subtract: return "(\(a) - \(b))"
+        // Timestamps out of range are null, as in the interpreter, never an error in the user's change.
+        case .add:
+            if l.type == .timestamp, r.type == .duration { return "rulec.add_time(\(a), \(b))" }
+            if l.type == .duration, r.type == .timestamp { return "rulec.add_time(\(b), \(a))" }
+            return "(\(a) + \(b))"
+        case .subtract:
+            if l.type == .timestamp, r.type == .duration { return "rulec.add_time(\(a), -(\(b)))" }
+            return "(\(a) - \(b))"
         case .multiply:
             if r.type == .duration && l.type != .duration { return "(\(b) * \(a))" }
             return "(\(a) * \(b))"

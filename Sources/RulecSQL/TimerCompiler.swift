@@ -34,7 +34,7 @@ struct TimerCompiler {
         for s in specs {
             let f = SQLQuoting.identifier(s.field)
             let rule = SQLQuoting.literal(s.rule.name)
-            let fireAt = "(NEW.\(f))::timestamptz + \(SQLQuoting.literal("\(s.offset) microseconds"))::interval"
+            let fireAt = "rulec.add_time((NEW.\(f))::timestamptz, \(SQLQuoting.literal("\(s.offset) microseconds"))::interval)"
             blocks.append("""
             IF TG_OP = 'INSERT' OR (OLD.\(f))::timestamptz IS DISTINCT FROM (NEW.\(f))::timestamptz THEN
                     DELETE FROM rulec.timers WHERE rule = \(rule) AND trigger_index = \(s.trigger) AND entity_id = (NEW.\(key))::text;

@@ -2,6 +2,18 @@
 /// Written by hand (no `DateFormatter`): exact to the microsecond, locale-free and fast enough for
 /// a stream of a million lines.
 public enum Timestamps {
+    /// PostgreSQL's earliest `timestamptz` (4714-11-24 00:00:00 BC), in microseconds since 1970.
+    public static let earliest: Int64 = -210_866_803_200_000_000
+
+    /// `t` moved by `d` microseconds; nil when the result is not a timestamp both backends hold
+    /// (before PostgreSQL's earliest, or past the 64-bit microsecond range, about year 294247).
+    /// Timestamp arithmetic outside that range is null on both backends, never an error.
+    @inline(__always)
+    public static func shifted(_ t: Int64, by d: Int64) -> Int64? {
+        let (r, overflow) = t.addingReportingOverflow(d)
+        return overflow || r < earliest ? nil : r
+    }
+
     /// Parses `2026-11-24T09:00:00Z`, with optional fractional seconds (up to microseconds; more
     /// digits are refused rather than rounded), a `+02:00`/`-0500`/`+02` offset or none (UTC), a space
     /// instead of `T` (PostgreSQL's output), or a date alone (midnight UTC). Nil when malformed.
@@ -166,7 +178,10 @@ public enum Timestamps {
         }
     }
 
+    /// Zero-padded digits; a negative year keeps its sign in front (`-0005`, ISO 8601's
+    /// astronomical numbering, in which 1 BC is year 0).
     private static func pad(_ v: Int64, _ width: Int) -> String {
+        if v < 0 { return "-" + pad(-v, width) }
         let s = String(v)
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
