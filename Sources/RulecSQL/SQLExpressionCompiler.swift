@@ -194,7 +194,8 @@ struct SQLExpressionCompiler {
         switch v {
         case .null: return "NULL::\(sqlType(type))"
         case .text(let s): return "\(SQLQuoting.literal(s))::text"
-        case .int(let n): return "\(n)::bigint"
+        // Parenthesized when negative: `::` binds tighter than `-`, and 9223372036854775808 is no bigint.
+        case .int(let n): return n < 0 ? "(\(n))::bigint" : "\(n)::bigint"
         case .decimal(let d): return "\(SQLQuoting.literal(d.description))::numeric"
         case .bool(let b): return b ? "true" : "false"
         case .timestamp(let t): return "rulec.from_micros(\(t))"

@@ -18,7 +18,7 @@ extension RuleChecker {
                 return TypedExpr(.literal(.decimal(d)), .decimal, r, nullable: false)
             }
             guard let n = Int64(text) else {
-                report(.error(.typeMismatch, "the number `\(text)` is too large", at: r, help: "integers range up to 9223372036854775807"))
+                report(.error(.typeMismatch, "the number `\(text)` is too large", at: r, help: "integers range from -9223372036854775808 to 9223372036854775807"))
                 return nil
             }
             return TypedExpr(.literal(.int(n)), .int, r, nullable: false)
@@ -50,7 +50,7 @@ extension RuleChecker {
         case .now: return TypedExpr(.now, .timestamp, r, nullable: false)
         case let .duration(amount, unit):
             guard let micros = durationMicros(amount: amount, unit: unit) else {
-                report(.error(.invalidDuration, "the duration `\(amount) \(unit.rawValue)` is not exact to the microsecond", at: r))
+                report(invalidDuration(amount: amount, unit: unit, at: r))
                 return nil
             }
             return TypedExpr(.literal(.duration(micros)), .duration, r, nullable: false)
@@ -81,6 +81,10 @@ extension RuleChecker {
         case .aggregate(let a):
             return aggregate(a, range: r, scope: scope)
         case let .unary(op, x):
+            // The smallest int is written `-9223372036854775808`: its digits alone are one too large.
+            if op == .negate, case .number(let text) = x.kind, text == "9223372036854775808" {
+                return TypedExpr(.literal(.int(.min)), .int, r, nullable: false)
+            }
             guard let tx = expression(x, scope: scope, expected: op == .not ? .bool : expected) else { return nil }
             switch op {
             case .not:

@@ -222,7 +222,7 @@ struct RuleChecker {
             return nil
         }
         guard let micros = durationMicros(amount: amount, unit: unit) else {
-            report(.error(.invalidDuration, "the duration `\(amount) \(unit.rawValue)` is not exact to the microsecond", at: e.range))
+            report(invalidDuration(amount: amount, unit: unit, at: e.range))
             return nil
         }
         guard micros > 0 else {
@@ -444,6 +444,16 @@ extension ExprType {
 }
 
 /// `amount unit` in microseconds, nil if not exact or out of range.
+/// Why `durationMicros` refused a duration: beyond 64-bit microseconds, or finer than one.
+func invalidDuration(amount: String, unit: DurationUnit, at range: SourceRange) -> Diagnostic {
+    let micros = (Decimal(string: amount, locale: Locale(identifier: "en_US_POSIX")) ?? 0) * Decimal(unit.seconds) * 1_000_000
+    if micros >= Decimal(Int64.max) {
+        return .error(.invalidDuration, "the duration `\(amount) \(unit.rawValue)` is too large", at: range,
+                      help: "durations go up to about 15,250,000 weeks (292,000 years)")
+    }
+    return .error(.invalidDuration, "the duration `\(amount) \(unit.rawValue)` is not exact to the microsecond", at: range)
+}
+
 func durationMicros(amount: String, unit: DurationUnit) -> Int64? {
     guard let d = Decimal(string: amount, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
     let micros = d * Decimal(unit.seconds) * Decimal(1_000_000)

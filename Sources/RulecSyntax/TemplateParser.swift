@@ -38,7 +38,8 @@ enum TemplateParser {
                     var ok = j < end && bytes[j] == UInt8(ascii: "{")
                     if ok {
                         j += 1
-                        while j < end, let h = hexValue(bytes[j]), digits < 8 { scalar = scalar &* 16 &+ h; digits += 1; j += 1 }
+                        // Every hex digit is read, so that a long escape is reported whole, `}` included.
+                        while j < end, let h = hexValue(bytes[j]) { if digits < 8 { scalar = scalar &* 16 &+ h }; digits += 1; j += 1 }
                         ok = j < end && bytes[j] == UInt8(ascii: "}") && digits >= 1 && digits <= 6
                     }
                     if ok, scalar == 0 {
@@ -49,7 +50,8 @@ enum TemplateParser {
                         text.append(contentsOf: Array(String(Character(u)).utf8))
                         i = j + 1
                     } else {
-                        let stop = min(end, ok ? j + 1 : max(j, i + 2))
+                        let closed = j < end && bytes[j] == UInt8(ascii: "}")
+                        let stop = min(end, ok || closed ? j + 1 : max(j, i + 2))
                         diags.append(.error(.invalidEscape, "invalid unicode escape `\(String(decoding: bytes[i..<stop], as: UTF8.self))`",
                                             at: r(i, stop), help: "write `\\u{1F600}`: 1 to 6 hex digits naming a Unicode scalar"))
                         i = stop

@@ -41,4 +41,13 @@ struct SourceEdgeCaseTests {
         #expect(out.stderr.contains("error[R1004]"), "\(out.stderr)")
         #expect(out.stderr.contains("a.crmrule:3:26"), "\(out.stderr)")
     }
+
+    @Test("a unicode escape with too many digits is one error naming the whole escape")
+    func longUnicodeEscape() throws {
+        let dir = try makeDirectory(["a.crmrule": "rule z\n  when contact created\n  then notify message: \"x\\u{0000000000000041}y\"\n"])
+        let out = CheckCommand(paths: [dir]).run()
+        #expect(out.status == .inputErrors)
+        #expect(out.stderr.contains("invalid unicode escape `\\u{0000000000000041}`"), "\(out.stderr)")
+        #expect(!out.stderr.contains("R1006"), "no unmatched `}` after it: \(out.stderr)")
+    }
 }
