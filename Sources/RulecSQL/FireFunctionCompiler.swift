@@ -82,7 +82,8 @@ struct FireFunctionCompiler {
                 body.append(cause(i))
                 // A row whose key exists already is left as it is, as the interpreter does: a
                 // data action never fails the user's change.
-                body.append("INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM jsonb_populate_record(NULL::\(table), jsonb_build_object(\(object))) ON CONFLICT DO NOTHING;")
+                body.append(Self.guarded("INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM jsonb_populate_record(NULL::\(table), jsonb_build_object(\(object))) ON CONFLICT DO NOTHING;",
+                                         rule: rule.name, action: "create \(target)"))
             case let .update(target, relations, assignments, _):
                 let t = schema.entity(named: target)!
                 let table = SQLQuoting.qualified(t.dbSchema, t.table)
@@ -100,7 +101,8 @@ struct FireFunctionCompiler {
                 let columns = assignments.map { SQLQuoting.identifier($0.name) }.joined(separator: ", ")
                 let object = assignments.map { "\(SQLQuoting.literal($0.name)), \(c.storableJSON($0.value))" }.joined(separator: ", ")
                 body.append(cause(i))
-                body.append("UPDATE \(table) u SET (\(columns)) = (SELECT \(columns) FROM jsonb_populate_record(NULL::\(table), jsonb_build_object(\(object)))) WHERE (u.\(SQLQuoting.identifier(t.key)))::text = \(key)\(relations.isEmpty ? "" : c.sameTenant("u", t, tenant));")
+                body.append(Self.guarded("UPDATE \(table) u SET (\(columns)) = (SELECT \(columns) FROM jsonb_populate_record(NULL::\(table), jsonb_build_object(\(object)))) WHERE (u.\(SQLQuoting.identifier(t.key)))::text = \(key)\(relations.isEmpty ? "" : c.sameTenant("u", t, tenant));",
+                                         rule: rule.name, action: "update \(target)"))
             }
         }
         let ws = c.workspace
@@ -122,6 +124,20 @@ struct FireFunctionCompiler {
 
         """
         return SQLNames.dollarQuoted(text)
+    }
+
+    /// A data action in a block of its own: when it would break a constraint of the user's database
+    /// (NOT NULL, a foreign key, a CHECK), it and what it cascaded into are undone and a warning
+    /// goes to the server log, and the user's change goes on. Test databases relax those
+    /// constraints, as the interpreter knows none of them; this guards production only.
+    private static func guarded(_ statement: String, rule: String, action: String) -> String {
+        """
+        BEGIN
+                \(statement)
+            EXCEPTION WHEN integrity_constraint_violation THEN
+                RAISE WARNING 'rulec: rule % skipped its %: %', \(SQLQuoting.literal(rule)), \(SQLQuoting.literal(action)), SQLERRM;
+            END;
+        """
     }
 
     /// Marks the data action about to run, so a cascade stopped below it names its cause.
