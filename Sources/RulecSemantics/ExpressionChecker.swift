@@ -36,15 +36,17 @@ extension RuleChecker {
                 return TypedExpr(.literal(.text(s)), .text, r, nullable: false)
             }
             var typed: [TypedTemplatePart] = []
+            var failed = false
             for p in parts {
                 switch p {
                 case .text(let t): typed.append(.text(t))
                 case .interpolation(let x):
-                    guard let tx = expression(x, scope: scope, expected: nil) else { return nil }
+                    // Every part is checked, so that each mistake of a template is reported at once.
+                    guard let tx = expression(x, scope: scope, expected: nil) else { failed = true; continue }
                     typed.append(.value(tx))
                 }
             }
-            return TypedExpr(.template(typed), .text, r, nullable: false)
+            return failed ? nil : TypedExpr(.template(typed), .text, r, nullable: false)
         case .bool(let b): return TypedExpr(.literal(.bool(b)), .bool, r, nullable: false)
         case .null: return TypedExpr(.literal(.null), .null, r, nullable: true)
         case .now: return TypedExpr(.now, .timestamp, r, nullable: false)
