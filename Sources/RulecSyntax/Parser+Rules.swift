@@ -288,6 +288,9 @@ extension Parser {
         trace("duration")
         guard at(.number) else {
             expected("a duration such as `3 days`")
+            // A name in its place (`delay wait`) is taken as the bad duration, not reported again
+            // as the start of something else.
+            if current.kind == .identifier, !current.startsLine { return Expr(.error, advance().range) }
             return Expr(.error, range(previous.range.end, previous.range.end))
         }
         let number = advance()
