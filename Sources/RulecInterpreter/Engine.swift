@@ -268,9 +268,19 @@ public final class Engine {
 
     /// Records a job once per idempotency key, as the outbox's unique key does: two identical
     /// fires at the same instant are one job.
+    /// Every fire is a job: an identical fire of another change at the same instant (same rule,
+    /// action, row and params) is numbered, `md5(key|1)`, `md5(key|2)`, as the outbox numbers it
+    /// (`rulec.insert_job_again`). Keys include the fire time, which never goes back, so only the
+    /// keys of the current instant are kept.
     func record(_ job: JobRecord) {
         if keysAtTime.time != clock { keysAtTime = (clock, []) }
-        guard keysAtTime.keys.insert(job.idempotencyKey).inserted else { return }
+        var job = job
+        let first = job.idempotencyKey
+        var n = 0
+        while !keysAtTime.keys.insert(job.idempotencyKey).inserted {
+            n += 1
+            job.idempotencyKey = IdempotencyKey.md5Hex("\(first)|\(n)")
+        }
         jobs.append(job)
     }
 }

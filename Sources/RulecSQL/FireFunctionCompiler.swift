@@ -73,7 +73,7 @@ struct FireFunctionCompiler {
                                        runAt: delay.map { "v_now + \(SQLQuoting.literal("\($0) microseconds"))::interval" } ?? "v_now", priority: priority,
                                        keyPrefix: JobInsertSQL.keyPrefix(rule: rule.name, actionIndex: i, entity: e.name), fireTime: "v_now",
                                        keyParams: "v_params::text", queue: queue)
-                body.append(job.sql.replacingOccurrences(of: "\n", with: "\n    ") + ";")
+                body.append(job.statement.replacingOccurrences(of: "\n", with: "\n    "))
             case let .create(target, fields, _):
                 let t = schema.entity(named: target)!
                 let table = SQLQuoting.qualified(t.dbSchema, t.table)

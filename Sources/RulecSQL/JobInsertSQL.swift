@@ -1,6 +1,6 @@
 import RulecSchema
 
-/// The statement that writes one job record into the outbox. `rulec.record_job` runs it for the
+/// The statements that write one job record into the outbox. `rulec.record_job` runs it for the
 /// rare records (refused fires, stopped cascades); fire functions inline it for their jobs, so the
 /// hot path pays no SQL-function call (a non-inlinable SQL function sets up an executor per call).
 /// Both compute the interpreter's `IdempotencyKey`:
@@ -26,12 +26,23 @@ struct JobInsertSQL {
         SQLQuoting.literal("rulec:v1|\(rule)|\(actionIndex)|\(entity)|")
     }
 
-    var sql: String {
+    /// The key of the fire; a second identical fire at the same instant gets `md5(key || '|1')`, and
+    /// so on (`rulec.insert_job_again`, the interpreter's `Engine.record`).
+    var key: String {
+        "md5(\(keyPrefix) || \(entityId) || '|' || rulec.micros(\(fireTime)) || '|' || \(keyParams))"
+    }
+
+    /// plpgsql: the insert, and when the key is taken (by an identical fire of another change at
+    /// the same instant), the numbered insert, so that every fire is a job.
+    var statement: String {
         """
         INSERT INTO rulec.jobs (workspace_id, rule, action, entity, entity_id, params, status, run_at, priority, idempotency_key, queue)
-            VALUES (\(workspace), \(rule), \(action), \(entity), \(entityId), \(params), \(status), \(runAt), \(priority),
-                    md5(\(keyPrefix) || \(entityId) || '|' || rulec.micros(\(fireTime)) || '|' || \(keyParams)), \(queue))
-            ON CONFLICT (idempotency_key) DO NOTHING
+            VALUES (\(workspace), \(rule), \(action), \(entity), \(entityId), \(params), \(status), \(runAt), \(priority), \(key), \(queue))
+            ON CONFLICT (idempotency_key) DO NOTHING;
+        IF NOT FOUND THEN
+            PERFORM rulec.insert_job_again(\(workspace), \(rule), \(action), \(entity), \(entityId), \(params), \(status), \(runAt),
+                \(priority), \(key), \(queue));
+        END IF;
         """
     }
 }

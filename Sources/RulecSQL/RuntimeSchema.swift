@@ -8,11 +8,33 @@ enum RuntimeSchema {
     CREATE OR REPLACE FUNCTION rulec.record_job(p_workspace text, p_rule text, p_action_index integer, p_action text,
         p_entity text, p_entity_id text, p_params jsonb, p_status text, p_fire timestamptz, p_delay interval,
         p_priority text, p_key_params text, p_queue text) RETURNS void
-    LANGUAGE sql AS $fn$
+    LANGUAGE plpgsql AS $fn$
+    BEGIN
         \(JobInsertSQL(workspace: "p_workspace", rule: "p_rule", action: "p_action", entity: "p_entity", entityId: "p_entity_id",
                        params: "p_params", status: "p_status", runAt: "p_fire + coalesce(p_delay, interval '0')", priority: "p_priority",
                        keyPrefix: "'rulec:v1|' || p_rule || '|' || p_action_index || '|' || p_entity || '|'", fireTime: "p_fire",
-                       keyParams: "p_key_params", queue: "p_queue").sql)
+                       keyParams: "p_key_params", queue: "p_queue").statement)
+    END
+    $fn$;
+
+    -- A job whose key is taken: another fire of the same rule, action, row, time and params (an
+    -- identical fire of another change at the same instant). Each fire is a job, numbered as the
+    -- interpreter numbers it: md5(key || '|1'), md5(key || '|2'), …
+    CREATE OR REPLACE FUNCTION rulec.insert_job_again(p_workspace text, p_rule text, p_action text, p_entity text,
+        p_entity_id text, p_params jsonb, p_status text, p_run_at timestamptz, p_priority text, p_key text, p_queue text) RETURNS void
+    LANGUAGE plpgsql AS $fn$
+    DECLARE
+        v_n integer := 1;
+    BEGIN
+        LOOP
+            INSERT INTO rulec.jobs (workspace_id, rule, action, entity, entity_id, params, status, run_at, priority, idempotency_key, queue)
+                VALUES (p_workspace, p_rule, p_action, p_entity, p_entity_id, p_params, p_status, p_run_at, p_priority,
+                        md5(p_key || '|' || v_n), p_queue)
+                ON CONFLICT (idempotency_key) DO NOTHING;
+            EXIT WHEN FOUND;
+            v_n := v_n + 1;
+        END LOOP;
+    END
     $fn$;
     """
 

@@ -133,7 +133,8 @@ struct EngineTests {
         #expect(e.jobs.map(\.workspaceId) == ["w1", "w3"])
     }
 
-    @Test func identicalFiresAtOneInstantAreOneJob() throws {
+    /// Every fire is a job; identical ones at one instant get numbered keys (docs/jobs.md).
+    @Test func identicalFiresAtOneInstantAreNumberedJobs() throws {
         let e = try engine("""
             rule touched
               when contact updated
@@ -143,7 +144,10 @@ struct EngineTests {
         try e.apply(.update(entity: "contact", id: "c1", set: ["score": .int(1)]))
         try e.apply(.update(entity: "contact", id: "c1", set: ["score": .int(2)]))
         try e.apply(.update(entity: "contact", id: "c1", set: ["score": .int(3)]), at: EngineTests.at("2026-11-24T09:01:00Z"))
-        #expect(e.jobs.map(\.runAt) == [EngineTests.t0, EngineTests.at("2026-11-24T09:01:00Z")])
+        #expect(e.jobs.map(\.runAt) == [EngineTests.t0, EngineTests.t0, EngineTests.at("2026-11-24T09:01:00Z")])
+        let first = e.jobs[0].idempotencyKey
+        #expect(e.jobs[1].idempotencyKey == IdempotencyKey.md5Hex("\(first)|1"))
+        #expect(Set(e.jobs.map(\.idempotencyKey)).count == 3)
     }
 
     @Test func jsonParamsAreHashedInJsonbTextForm() {
