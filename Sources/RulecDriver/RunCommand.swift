@@ -87,7 +87,8 @@ public struct RunCommand {
             untilTime = t
         }
 
-        let decoder = StreamDecoder(schema: program.schema)
+        // Columns no rule reads are validated, not made into values.
+        let decoder = StreamDecoder(schema: program.schema, readColumns: ReadColumns.of(program))
         // The clock starts at the first change's commit time (or the epoch when lines carry none).
         var engine: Engine?
         // Rows the world is known to hold, by entity: an update or delete of another row first seeds

@@ -32,6 +32,9 @@ struct StreamScanner {
         let name: [UInt8]
         let slot: Int
         let kind: Kind
+        /// False for a column the consumer never reads (`init(schema:read:)`): its value is
+        /// validated as if it were made, then stored as null.
+        let read: Bool
     }
 
     /// A class: every line resolves one, and a copy would retain its entity's every string.
@@ -65,7 +68,10 @@ struct StreamScanner {
     private let tables: [(name: [UInt8], table: Table)]
     private let qualified: [(name: [UInt8], table: Table)]
 
-    init(schema: Schema) {
+    /// `read`, when given, marks by entity position and field slot the columns whose values are
+    /// used (`ReadColumns.of`); the others are checked exactly as if read, and their slots hold
+    /// null (present, so an insert does not take their default).
+    init(schema: Schema, read: [[Bool]]? = nil) {
         func kind(_ t: FieldType) -> Kind {
             switch t {
             case .text, .phone, .email, .uuid: return .text
@@ -85,10 +91,10 @@ struct StreamScanner {
         var tables: [(name: [UInt8], table: Table)] = [], qualified: [(name: [UInt8], table: Table)] = []
         var positions: [String: Int] = [:]
         for (i, e) in schema.entities.enumerated() where positions[e.name] == nil { positions[e.name] = i }
-        for e in schema.entities {
+        for (position, e) in schema.entities.enumerated() {
             var columns: [Column] = []
             for (slot, f) in e.fields.enumerated() where !columns.contains(where: { $0.name.elementsEqual(f.name.utf8) }) {
-                columns.append(Column(name: Array(f.name.utf8), slot: slot, kind: kind(f.type)))
+                columns.append(Column(name: Array(f.name.utf8), slot: slot, kind: kind(f.type), read: read?[position][slot] ?? true))
             }
             let t = Table(entity: e, position: positions[e.name]!, fields: e.fields.map(\.name),
                           keySlot: e.fields.firstIndex { $0.name == e.key }, columns: columns)
@@ -308,8 +314,13 @@ struct StreamScanner {
         var hint = 0
         while true {
             guard let key = c.rawString(), c.take(0x3A), let column = t.column(key, hint: hint) else { return nil }
-            guard let v = scanValue(&c, column.kind) else { return nil }
-            row[column.slot] = v
+            if column.read {
+                guard let v = scanValue(&c, column.kind) else { return nil }
+                row[column.slot] = v
+            } else {
+                guard skipValue(&c, column.kind) else { return nil }
+                row[column.slot] = .null
+            }
             hint = column.slot + 1
             if c.take(0x2C) { continue }
             guard c.take(0x7D) else { return nil }
