@@ -38,13 +38,19 @@ struct StreamScanner {
     }
 
     /// A class: every line resolves one, and a copy would retain its entity's every string.
-    private final class Table: Sendable {
+    // Unchecked: `quoted` is written once, in `init`, and only read after.
+    private final class Table: @unchecked Sendable {
         let entity: Entity
         let position: Int
         let fields: [String]
         let keySlot: Int?
         /// The columns in field order; looked up by their name's bytes.
         let columns: [Column]
+        /// Each column's name and a closing `"`, one after the other, with where each starts;
+        /// `count` 0 for a name holding a byte a key would escape (`"`, `\\`, control bytes), which
+        /// is only ever found by `column(_:hint:)`. Raw memory: read per key, never retained.
+        private let quoted: UnsafeMutablePointer<UInt8>
+        private let quotedSpans: [(start: Int, count: Int)]
 
         init(entity: Entity, position: Int, fields: [String], keySlot: Int?, columns: [Column]) {
             self.entity = entity
@@ -52,14 +58,39 @@ struct StreamScanner {
             self.fields = fields
             self.keySlot = keySlot
             self.columns = columns
+            var bytes: [UInt8] = [], spans: [(start: Int, count: Int)] = []
+            for c in columns {
+                let plain = !c.name.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }
+                spans.append((bytes.count, plain ? c.name.count + 1 : 0))
+                if plain { bytes += c.name + [0x22] }
+            }
+            quoted = .allocate(capacity: max(bytes.count, 1))
+            quoted.initialize(from: bytes, count: bytes.count)
+            quotedSpans = spans
         }
+
+        deinit { quoted.deallocate() }
 
         /// The column named by `key`, trying `hint` first: lines list columns in one order, so
         /// the next column is almost always the one after the last.
-        func column(_ key: UnsafeBufferPointer<UInt8>, hint: Int) -> Column? {
-            if hint < columns.count, same(columns[hint].name, key) { return columns[hint] }
-            for c in columns where same(c.name, key) { return c }
-            return nil
+        func column(_ key: UnsafeBufferPointer<UInt8>, hint: Int) -> Int? {
+            if hint < columns.count, same(columns[hint].name, key) { return hint }
+            return columns.firstIndex { same($0.name, key) }
+        }
+
+        /// The column of the key at the cursor, the cursor then past it; nil (the cursor anywhere)
+        /// where `rawString` and `column(_:hint:)` would give none. The hinted column's name is
+        /// compared in place first: a name without escapable bytes followed by `"` is exactly
+        /// the key `rawString` would read.
+        func key(_ c: inout Cursor, hint: Int) -> Int? {
+            c.space()
+            if hint < quotedSpans.count, case let (start, n) = quotedSpans[hint], n > 0, c.i + 1 + n <= c.b.count,
+               c.b[c.i] == 0x22, memcmp(c.b.baseAddress! + c.i + 1, quoted + start, n) == 0 {
+                c.i += 1 + n
+                return hint
+            }
+            guard let key = c.rawString() else { return nil }
+            return column(key, hint: hint)
         }
     }
 
@@ -277,7 +308,9 @@ struct StreamScanner {
         c.space()
         guard c.i == c.b.count, let kind, let t = table ?? resolve(tableName, schemaName) else { return nil }
         // Keys seen after `record` must not change the table it was read against.
-        guard table == nil || t.entity.name == resolve(tableName, schemaName)?.entity.name else { return nil }
+        if table != nil {
+            guard let r = resolve(tableName, schemaName), r === t || r.entity.name == t.entity.name else { return nil }
+        }
         let rec = record ?? nil, prev = old ?? nil
         let source: RowValues?
         switch kind {
@@ -297,9 +330,12 @@ struct StreamScanner {
         guard let table else { return nil }
         if let schema {
             let n = schema.count + 1 + table.count
-            for (q, t) in qualified where q.count == n && q[schema.count] == 0x2E
-                && q[..<schema.count].elementsEqual(schema) && q[(schema.count + 1)...].elementsEqual(table) {
-                return t
+            for (q, t) in qualified where q.count == n {
+                let hit = q.withUnsafeBufferPointer { q in
+                    q[schema.count] == 0x2E && same(UnsafeBufferPointer(rebasing: q[..<schema.count]), schema)
+                        && same(UnsafeBufferPointer(rebasing: q[(schema.count + 1)...]), table)
+                }
+                if hit { return t }
             }
             return nil
         }
@@ -313,15 +349,16 @@ struct StreamScanner {
         if c.take(0x7D) { return row }
         var hint = 0
         while true {
-            guard let key = c.rawString(), c.take(0x3A), let column = t.column(key, hint: hint) else { return nil }
-            if column.read {
-                guard let v = scanValue(&c, column.kind) else { return nil }
-                row[column.slot] = v
+            guard let index = t.key(&c, hint: hint), c.take(0x3A) else { return nil }
+            let slot = t.columns[index].slot
+            if t.columns[index].read {
+                guard let v = scanValue(&c, t.columns[index].kind) else { return nil }
+                row[slot] = v
             } else {
-                guard skipValue(&c, column.kind) else { return nil }
-                row[column.slot] = .null
+                guard skipValue(&c, t.columns[index].kind) else { return nil }
+                row[slot] = .null
             }
-            hint = column.slot + 1
+            hint = index + 1
             if c.take(0x2C) { continue }
             guard c.take(0x7D) else { return nil }
             return row
@@ -334,9 +371,9 @@ struct StreamScanner {
         if c.take(0x7D) { return true }
         var hint = 0
         while true {
-            guard let key = c.rawString(), c.take(0x3A), let column = t.column(key, hint: hint) else { return false }
-            guard skipValue(&c, column.kind) else { return false }
-            hint = column.slot + 1
+            guard let index = t.key(&c, hint: hint), c.take(0x3A) else { return false }
+            guard skipValue(&c, t.columns[index].kind) else { return false }
+            hint = index + 1
             if c.take(0x2C) { continue }
             return c.take(0x7D)
         }
