@@ -168,14 +168,29 @@ struct StreamScanner {
 
         func peek() -> UInt8? { i < b.count ? b[i] : nil }
 
-        /// Whether one of the eight bytes of `w` is `"` (0x22), `\\` (0x5C) or below 0x20: exact
-        /// for each test (a zero byte of `x` is detected by `(x - 0x01…) & ~x & 0x80…`).
+        /// The bytes of `w` (little-endian) that are `"` (0x22), `\\` (0x5C) or below 0x20, as
+        /// their high bits; exact for the lowest such byte, which is all a scan needs (a zero byte
+        /// of `x` is found by `(x - 0x01…) & ~x & 0x80…`, whose false hits only lie above a true
+        /// one, where a borrow ran).
         @inline(__always)
-        static func hasSpecialByte(_ w: UInt64) -> Bool {
+        static func specialBytes(_ w: UInt64) -> UInt64 {
             let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
             let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
-            let control = (w &- ones &* 0x20) & ~w & highs
-            return (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs != 0 || control != 0
+            return (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)) & highs
+        }
+
+        /// Whether every byte is below 0x80, eight at a time.
+        static func isASCII(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+            var j = 0, high: UInt64 = 0
+            while j + 8 <= raw.count {
+                high |= UnsafeRawPointer(raw.baseAddress! + j).loadUnaligned(as: UInt64.self)
+                j += 8
+            }
+            while j < raw.count {
+                high |= UInt64(raw[j])
+                j += 1
+            }
+            return high & 0x8080_8080_8080_8080 == 0
         }
 
         /// A string without escapes, as its raw bytes (valid UTF-8 checked by the caller's use).
@@ -184,10 +199,15 @@ struct StreamScanner {
             guard i < b.count, b[i] == 0x22 else { return nil }
             let start = i + 1
             var j = start
-            // Eight bytes at a time while none is `"`, `\\` or a control byte (SWAR tests).
+            // Eight bytes at a time to the first `"`, `\\` or control byte (SWAR tests), which
+            // the byte loop below then decides on.
             while j + 8 <= b.count {
-                let w = UnsafeRawPointer(b.baseAddress! + j).loadUnaligned(as: UInt64.self)
-                if Cursor.hasSpecialByte(w) { break }
+                let w = UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + j).loadUnaligned(as: UInt64.self))
+                let special = Cursor.specialBytes(w)
+                if special != 0 {
+                    j += special.trailingZeroBitCount >> 3
+                    break
+                }
                 j += 8
             }
             while j < b.count {
@@ -204,9 +224,7 @@ struct StreamScanner {
         mutating func string() -> String? {
             guard let raw = rawString() else { return nil }
             // ASCII (nearly every value) is valid UTF-8 as it is; only other bytes need validating.
-            var ascii = true
-            for c in raw where c >= 0x80 { ascii = false; break }
-            return ascii ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self)
+            return Cursor.isASCII(raw) ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self)
         }
 
         mutating func null() -> Bool {
@@ -385,19 +403,14 @@ struct StreamScanner {
         case .text:
             if c.null() { return true }
             guard let raw = c.rawString() else { return false }
-            for b in raw where b >= 0x80 { return String(validating: raw, as: UTF8.self) != nil }
-            return true
+            return Cursor.isASCII(raw) || String(validating: raw, as: UTF8.self) != nil
         case .textList(nil):
             if c.null() { return true }
             guard c.take(0x5B) else { return false }
             if c.take(0x5D) { return true }
             while true {
                 if !c.null() {
-                    guard let raw = c.rawString() else { return false }
-                    for b in raw where b >= 0x80 {
-                        guard String(validating: raw, as: UTF8.self) != nil else { return false }
-                        break
-                    }
+                    guard let raw = c.rawString(), Cursor.isASCII(raw) || String(validating: raw, as: UTF8.self) != nil else { return false }
                 }
                 if c.take(0x2C) { continue }
                 return c.take(0x5D)
