@@ -158,6 +158,13 @@ struct EngineTests {
         let b = IdempotencyKey.make(rule: "r", actionIndex: 1, entity: "contact", entityId: "c1", fireTime: 1, params: "{}")
         #expect(a != b)
         #expect(a == IdempotencyKey.make(rule: "r", actionIndex: 0, entity: "contact", entityId: "c1", fireTime: 1, params: "{}"))
+        // The key is the MD5 of the documented text, whatever the lengths and signs.
+        let long = String(repeating: "é", count: 70)
+        for (i, t, id, params) in [(-1, Int64(1_764_000_000_000_000), "c9", "suppressed"), (12, -1, "", "{}"), (0, .min, long, long),
+                                   (Int.max, .max, "ü", #"{"body": "x\"y"}"#)] {
+            #expect(IdempotencyKey.make(rule: "welcome", actionIndex: i, entity: "contact", entityId: id, fireTime: t, params: params)
+                    == IdempotencyKey.md5Hex("rulec:v1|welcome|\(i)|contact|\(id)|\(t)|\(params)"))
+        }
     }
 
     @Test func decimalsAreExactAndDivisionByZeroIsNull() throws {
