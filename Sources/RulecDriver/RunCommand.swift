@@ -58,6 +58,22 @@ public struct RunCommand {
         return run(lines: &s, inputName: input == "-" ? "<stdin>" : input, writeJob: writeJob, writeError: writeError).status
     }
 
+    /// `run(writeJob:writeError:)` with each job line appended to `output` as bytes, made there
+    /// (no string per job): what the `rulec run` command does.
+    public func run(output: BufferedWriter, writeError: (String) -> Void) -> ExitStatus {
+        guard let source = FileLineSource(path: input) else {
+            writeError("error: cannot read the event stream `\(input)`\n")
+            return .usage
+        }
+        var s: any LineSource = source
+        return run(lines: &s, inputName: input == "-" ? "<stdin>" : input, emit: { job in
+            output.write { out in
+                JobFormat.append(job, to: &out)
+                out.append(0x0A)
+            }
+        }, writeError: writeError).status
+    }
+
     /// Runs over in-memory text and collects everything, for tests.
     public func run(text: String) -> CommandOutput {
         var out = CommandOutput()
@@ -69,6 +85,12 @@ public struct RunCommand {
     /// The stream loop over any line source.
     public func run(lines: inout any LineSource, inputName: String, writeJob: (String) -> Void,
                     writeError: (String) -> Void) -> (status: ExitStatus, counts: Counts) {
+        run(lines: &lines, inputName: inputName, emit: { writeJob(JobFormat.json($0) + "\n") }, writeError: writeError)
+    }
+
+    /// The stream loop, handing each job record to `emit` as it is made.
+    private func run(lines: inout any LineSource, inputName: String, emit: (JobRecord) -> Void,
+                     writeError: (String) -> Void) -> (status: ExitStatus, counts: Counts) {
         var counts = Counts()
         let loaded: ProgramLoader.Loaded
         do { loaded = try loader.load() } catch {
@@ -98,9 +120,7 @@ public struct RunCommand {
         func drain(_ engine: Engine) {
             for job in engine.takeJobs() {
                 counts.jobs[job.status, default: 0] += 1
-                var line = JobFormat.json(job)
-                line += "\n"
-                writeJob(line)
+                emit(job)
             }
         }
 
