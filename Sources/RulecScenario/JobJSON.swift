@@ -20,11 +20,16 @@ extension JobFormat {
         // String costs more per piece than the pieces themselves.
         func raw(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
         func text(_ s: String?) {
-            guard let s else { return raw("null") }
-            if s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return out.append(contentsOf: jsonEscaped(s).utf8) }
-            out.append(0x22)
-            out.append(contentsOf: s.utf8)
-            out.append(0x22)
+            guard var s else { return raw("null") }
+            // The text's bytes in place, checked eight at a time: most texts need no escape.
+            let plain = s.withUTF8 { bytes in
+                if JSONSpecialBytes.any(in: bytes) { return false }
+                out.append(0x22)
+                out.append(contentsOf: bytes)
+                out.append(0x22)
+                return true
+            }
+            if !plain { out.append(contentsOf: jsonEscaped(s).utf8) }
         }
         raw("{\"workspace_id\":")
         text(j.workspaceId)

@@ -168,17 +168,6 @@ struct StreamScanner {
 
         func peek() -> UInt8? { i < b.count ? b[i] : nil }
 
-        /// The bytes of `w` (little-endian) that are `"` (0x22), `\\` (0x5C) or below 0x20, as
-        /// their high bits; exact for the lowest such byte, which is all a scan needs (a zero byte
-        /// of `x` is found by `(x - 0x01…) & ~x & 0x80…`, whose false hits only lie above a true
-        /// one, where a borrow ran).
-        @inline(__always)
-        static func specialBytes(_ w: UInt64) -> UInt64 {
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-            let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
-            return (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)) & highs
-        }
-
         /// Whether every byte is below 0x80, eight at a time.
         static func isASCII(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
             var j = 0, high: UInt64 = 0
@@ -203,7 +192,7 @@ struct StreamScanner {
             // the byte loop below then decides on.
             while j + 8 <= b.count {
                 let w = UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + j).loadUnaligned(as: UInt64.self))
-                let special = Cursor.specialBytes(w)
+                let special = JSONSpecialBytes.mask(w)
                 if special != 0 {
                     j += special.trailingZeroBitCount >> 3
                     break
