@@ -128,14 +128,26 @@ public struct RunCommand {
             counts.lines += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             let change: StreamChange
-            do { change = try decoder.decode(line, oldRecordNeeded: { !known[$0].contains($1) }) } catch {
+            // The decoder asks about an UPDATE's row; the answer is kept for `isKnown` below, so
+            // the row's key is hashed once a line, not twice.
+            var answered: (position: Int, id: String, known: Bool)?
+            do {
+                change = try decoder.decode(line, oldRecordNeeded: { position, id in
+                    let k = known[position].contains(id)
+                    answered = (position, id, k)
+                    return !k
+                })
+            } catch {
                 counts.malformed += 1
                 writeError("\(inputName):\(counts.lines): error[\(error.code.id)]: \(error.message)\n")
                 continue
             }
             let e = engine ?? Engine(program: program, clock: change.at ?? 0)
             engine = e
-            let isKnown = change.kind != .insert && known[change.position].contains(change.id)
+            let isKnown: Bool
+            if change.kind == .insert { isKnown = false }
+            else if let a = answered, a.position == change.position, a.id == change.id { isKnown = a.known }
+            else { isKnown = known[change.position].contains(change.id) }
             if change.kind != .insert, !isKnown, let old = change.oldValues {
                 // A refusal means the engine holds the row already (made by a data action): fine.
                 try? e.seed(entity: change.position, values: old)
