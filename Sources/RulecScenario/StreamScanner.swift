@@ -436,6 +436,9 @@ struct StreamScanner {
             guard c.take(0x5B) else { return nil }
             var items: [Value] = []
             if c.take(0x5D) { return .list(items) }
+            // Room for a few items at once: growing from one item by doubling reallocated
+            // nearly every list (a record's tags), 1.5 % of decoding.
+            items.reserveCapacity(4)
             while true {
                 // A null item converts to null in the general decoder too.
                 if c.null() { items.append(.null) } else {
