@@ -146,7 +146,7 @@ public final class Engine {
         while let timer = timers.popDue(upTo: time, ruleOrder: index.order) {
             clock = timer.fireAt
             guard let row = world.row(timer.entity, timer.key) else { continue }
-            fire(ruleIndex: timer.rule, row: row, old: nil, depth: 0, time: timer.fireAt)
+            fire(ruleIndex: timer.rule, rules[timer.rule], row: row, old: nil, depth: 0, time: timer.fireAt)
         }
         clock = time
     }
@@ -223,15 +223,17 @@ public final class Engine {
             }
             return
         }
+        // The changed row, taken once for every candidate (not a copy per candidate).
+        let row = change.new ?? change.old!
         for ruleIndex in candidates {
             let rule = rules[ruleIndex]
-            if rule.entity == e, ownTriggersMatch(ruleIndex, change, before: before) {
-                fire(ruleIndex: ruleIndex, row: change.new ?? change.old!, old: change.old, depth: depth, time: clock)
+            if rule.entity == e, ownTriggersMatch(ruleIndex, rule, change, before: before) {
+                fire(ruleIndex: ruleIndex, rule, row: row, old: change.old, depth: depth, time: clock)
             }
             guard rule.entity != e || rule.listensTo.contains(e) else { continue }
             for (ownerKey, crossed) in relatedCrossings(ruleIndex, change, before: before) where crossed {
                 guard let row = world.row(rule.entity, ownerKey) else { continue }
-                fire(ruleIndex: ruleIndex, row: row, old: nil, depth: depth, time: clock)
+                fire(ruleIndex: ruleIndex, rule, row: row, old: nil, depth: depth, time: clock)
             }
         }
     }
@@ -246,7 +248,7 @@ public final class Engine {
         }
         for r in candidates {
             let rule = rules[r]
-            if rule.entity == change.entity, ownTriggersMatch(r, change, before: before), holdsOn(rule, change.new ?? change.old!, change.old) {
+            if rule.entity == change.entity, ownTriggersMatch(r, rule, change, before: before), holdsOn(rule, change.new ?? change.old!, change.old) {
                 return true
             }
             guard rule.entity != change.entity || rule.listensTo.contains(change.entity) else { continue }
