@@ -198,6 +198,11 @@ struct EngineTests {
     @Test func idempotencyKeysAreStableAndDistinct() {
         #expect(IdempotencyKey.md5Hex("") == "d41d8cd98f00b204e9800998ecf8427e")
         #expect(IdempotencyKey.md5Hex("The quick brown fox jumps over the lazy dog") == "9e107d9d372bb6826bd81d3542a419d6")
+        // RFC 1321's test suite: two blocks, and a tail of 55 and 56 bytes (one or two last blocks).
+        #expect(IdempotencyKey.md5Hex(String(repeating: "1234567890", count: 8)) == "57edf4a22be3c955ac49da2e2107b67a")
+        #expect(IdempotencyKey.md5Hex("abcdefghijklmnopqrstuvwxyz") == "c3fcd3d76192e4007dfb496cca67e13b")
+        #expect(IdempotencyKey.md5Hex(String(repeating: "a", count: 55)) == "ef1772b6dff9a122358552954ad0df65")
+        #expect(IdempotencyKey.md5Hex(String(repeating: "a", count: 56)) == "3b0c8ac703f828b04c6c197006d17218")
         let a = IdempotencyKey.make(rule: "r", actionIndex: 0, entity: "contact", entityId: "c1", fireTime: 1, params: "{}")
         let b = IdempotencyKey.make(rule: "r", actionIndex: 1, entity: "contact", entityId: "c1", fireTime: 1, params: "{}")
         #expect(a != b)
