@@ -269,8 +269,9 @@ public final class Engine {
     private var keysAtTime: (time: Int64, keys: Set<String>) = (.min, [])
 
     /// Records a job once per idempotency key, as the outbox's unique key does: two identical
-    /// fires at the same instant are one job.
-    func record(_ job: JobRecord) {
+    /// fires at the same instant are one job. `consuming`: the record its caller just made is
+    /// moved into `jobs`, not copied (its strings retained and released once less a job).
+    func record(_ job: consuming JobRecord) {
         if keysAtTime.time != clock { keysAtTime = (clock, []) }
         guard keysAtTime.keys.insert(job.idempotencyKey).inserted else { return }
         jobs.append(job)
