@@ -37,20 +37,34 @@ struct StreamScanner {
         let read: Bool
     }
 
+    /// A column's name and its closing `"` as the two little-endian words of a key's first 16
+    /// bytes, with the masks of the bytes they hold; `length` 0 for a name of 16 bytes or more
+    /// or holding a byte a key would escape (`"`, `\\`, control bytes), which only
+    /// `Table.column(_:hint:)` finds.
+    private struct QuotedName: Sendable {
+        var w0: UInt64 = 0, w1: UInt64 = 0, m0: UInt64 = 0, m1: UInt64 = 0
+        var length = 0
+
+        init(_ name: [UInt8]) {
+            guard name.count < 16, !name.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) else { return }
+            for (i, b) in (name + [0x22]).enumerated() {
+                let shift = UInt64(8 * (i % 8))
+                if i < 8 { w0 |= UInt64(b) << shift; m0 |= 0xFF << shift } else { w1 |= UInt64(b) << shift; m1 |= 0xFF << shift }
+            }
+            length = name.count + 1
+        }
+    }
+
     /// A class: every line resolves one, and a copy would retain its entity's every string.
-    // Unchecked: `quoted` is written once, in `init`, and only read after.
-    private final class Table: @unchecked Sendable {
+    private final class Table: Sendable {
         let entity: Entity
         let position: Int
         let fields: [String]
         let keySlot: Int?
         /// The columns in field order; looked up by their name's bytes.
         let columns: [Column]
-        /// Each column's name and a closing `"`, one after the other, with where each starts;
-        /// `count` 0 for a name holding a byte a key would escape (`"`, `\\`, control bytes), which
-        /// is only ever found by `column(_:hint:)`. Raw memory: read per key, never retained.
-        private let quoted: UnsafeMutablePointer<UInt8>
-        private let quotedSpans: [(start: Int, count: Int)]
+        /// `columns`' names, as keys are compared in place.
+        private let names: [QuotedName]
 
         init(entity: Entity, position: Int, fields: [String], keySlot: Int?, columns: [Column]) {
             self.entity = entity
@@ -58,18 +72,8 @@ struct StreamScanner {
             self.fields = fields
             self.keySlot = keySlot
             self.columns = columns
-            var bytes: [UInt8] = [], spans: [(start: Int, count: Int)] = []
-            for c in columns {
-                let plain = !c.name.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }
-                spans.append((bytes.count, plain ? c.name.count + 1 : 0))
-                if plain { bytes += c.name + [0x22] }
-            }
-            quoted = .allocate(capacity: max(bytes.count, 1))
-            quoted.initialize(from: bytes, count: bytes.count)
-            quotedSpans = spans
+            names = columns.map { QuotedName($0.name) }
         }
-
-        deinit { quoted.deallocate() }
 
         /// The column named by `key`, trying `hint` first: lines list columns in one order, so
         /// the next column is almost always the one after the last.
@@ -79,15 +83,27 @@ struct StreamScanner {
         }
 
         /// The column of the key at the cursor, the cursor then past it; nil (the cursor anywhere)
-        /// where `rawString` and `column(_:hint:)` would give none. The hinted column's name is
-        /// compared in place first: a name without escapable bytes followed by `"` is exactly
-        /// the key `rawString` would read.
+        /// where `rawString` and `column(_:hint:)` would give none. The key's first 16 bytes are
+        /// compared in place with each name and its closing `"` (two masked words), the hinted
+        /// column first: a name without escapable bytes followed by `"` is exactly the key
+        /// `rawString` would read. Lines leave out and reorder columns, so the hint misses a few
+        /// times a line, and each miss costs a few instructions, not a string scan.
         func key(_ c: inout Cursor, hint: Int) -> Int? {
             c.space()
-            if hint < quotedSpans.count, case let (start, n) = quotedSpans[hint], n > 0, c.i + 1 + n <= c.b.count,
-               c.b[c.i] == 0x22, memcmp(c.b.baseAddress! + c.i + 1, quoted + start, n) == 0 {
-                c.i += 1 + n
-                return hint
+            let at = c.i + 1
+            if at + 16 <= c.b.count, c.b[c.i] == 0x22 {
+                let p = UnsafeRawPointer(c.b.baseAddress! + at)
+                let x0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+                let x1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                var k = hint < names.count ? hint : 0
+                for _ in 0..<names.count {
+                    let q = names[k]
+                    if q.length > 0, x0 & q.m0 == q.w0, x1 & q.m1 == q.w1 {
+                        c.i = at + q.length
+                        return k
+                    }
+                    k = k + 1 == names.count ? 0 : k + 1
+                }
             }
             guard let key = c.rawString() else { return nil }
             return column(key, hint: hint)
