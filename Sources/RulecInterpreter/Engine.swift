@@ -163,16 +163,24 @@ public final class Engine {
 
     /// Fills defaults, checks the key of a row about to be inserted.
     func prepareInsert(entity position: Int, values: RowValues) throws(EngineError) -> (Record, String) {
-        let e = world.entities[position]
+        // The entity and its fields are only read where a default is needed: a copy of the
+        // entity, or of each field while iterating, retained and released a dozen strings per
+        // insert and seed.
+        let count = world.entities[position].fields.count
         var full = Record()
-        full.reserveCapacity(e.fields.count)
-        for (slot, f) in e.fields.enumerated() {
-            full.append(slot < values.count ? values[slot] ?? defaultValue(f, entity: e) : defaultValue(f, entity: e))
+        full.reserveCapacity(count)
+        for slot in 0..<count {
+            if slot < values.count, let v = values[slot] { full.append(v) }
+            else { full.append(defaultValue(world.entities[position].fields[slot], entity: world.entities[position])) }
         }
         guard let k = world.keySlots[position], case .text(let key) = full[k] else {
+            let e = world.entities[position]
             throw EngineError("\(e.name) row: the key `\(e.key)` must be given as text")
         }
-        if world.contains(position, key) { throw EngineError("\(e.name) row: a row with \(e.key) `\(key)` already exists") }
+        if world.contains(position, key) {
+            let e = world.entities[position]
+            throw EngineError("\(e.name) row: a row with \(e.key) `\(key)` already exists")
+        }
         return (full, key)
     }
 
