@@ -58,6 +58,22 @@ public struct RunCommand {
         return run(lines: &s, inputName: input == "-" ? "<stdin>" : input, writeJob: writeJob, writeError: writeError).status
     }
 
+    /// `run(writeJob:writeError:)` with each job line appended to `output` as bytes, made there
+    /// (no string per job): what the `rulec run` command does.
+    public func run(output: BufferedWriter, writeError: (String) -> Void) -> ExitStatus {
+        guard let source = FileLineSource(path: input) else {
+            writeError("error: cannot read the event stream `\(input)`\n")
+            return .usage
+        }
+        var s: any LineSource = source
+        return run(lines: &s, inputName: input == "-" ? "<stdin>" : input, emit: { job in
+            output.write { out in
+                JobFormat.append(job, to: &out)
+                out.append(0x0A)
+            }
+        }, writeError: writeError).status
+    }
+
     /// Runs over in-memory text and collects everything, for tests.
     public func run(text: String) -> CommandOutput {
         var out = CommandOutput()
@@ -69,6 +85,12 @@ public struct RunCommand {
     /// The stream loop over any line source.
     public func run(lines: inout any LineSource, inputName: String, writeJob: (String) -> Void,
                     writeError: (String) -> Void) -> (status: ExitStatus, counts: Counts) {
+        run(lines: &lines, inputName: inputName, emit: { writeJob(JobFormat.json($0) + "\n") }, writeError: writeError)
+    }
+
+    /// The stream loop, handing each job record to `emit` as it is made.
+    private func run(lines: inout any LineSource, inputName: String, emit: (JobRecord) -> Void,
+                     writeError: (String) -> Void) -> (status: ExitStatus, counts: Counts) {
         var counts = Counts()
         let loaded: ProgramLoader.Loaded
         do { loaded = try loader.load() } catch {
@@ -87,7 +109,8 @@ public struct RunCommand {
             untilTime = t
         }
 
-        let decoder = StreamDecoder(schema: program.schema)
+        // Columns no rule reads are validated, not made into values.
+        let decoder = StreamDecoder(schema: program.schema, readColumns: ReadColumns.of(program))
         // The clock starts at the first change's commit time (or the epoch when lines carry none).
         var engine: Engine?
         // Rows the world is known to hold, by entity: an update or delete of another row first seeds
@@ -97,9 +120,7 @@ public struct RunCommand {
         func drain(_ engine: Engine) {
             for job in engine.takeJobs() {
                 counts.jobs[job.status, default: 0] += 1
-                var line = JobFormat.json(job)
-                line += "\n"
-                writeJob(line)
+                emit(job)
             }
         }
 
@@ -107,14 +128,26 @@ public struct RunCommand {
             counts.lines += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             let change: StreamChange
-            do { change = try decoder.decode(line, oldRecordNeeded: { !known[$0].contains($1) }) } catch {
+            // The decoder asks about an UPDATE's row; the answer is kept for `isKnown` below, so
+            // the row's key is hashed once a line, not twice.
+            var answered: (position: Int, id: String, known: Bool)?
+            do {
+                change = try decoder.decode(line, oldRecordNeeded: { position, id in
+                    let k = known[position].contains(id)
+                    answered = (position, id, k)
+                    return !k
+                })
+            } catch {
                 counts.malformed += 1
                 writeError("\(inputName):\(counts.lines): error[\(error.code.id)]: \(error.message)\n")
                 continue
             }
             let e = engine ?? Engine(program: program, clock: change.at ?? 0)
             engine = e
-            let isKnown = change.kind != .insert && known[change.position].contains(change.id)
+            let isKnown: Bool
+            if change.kind == .insert { isKnown = false }
+            else if let a = answered, a.position == change.position, a.id == change.id { isKnown = a.known }
+            else { isKnown = known[change.position].contains(change.id) }
             if change.kind != .insert, !isKnown, let old = change.oldValues {
                 // A refusal means the engine holds the row already (made by a data action): fine.
                 try? e.seed(entity: change.position, values: old)

@@ -84,6 +84,13 @@ public final class BufferedWriter {
         if buffer.count >= limit { flush() }
     }
 
+    /// Lets `fill` append bytes to the buffer itself: a caller that makes bytes (a job line)
+    /// writes them with no string or array in between.
+    public func write(_ fill: (inout [UInt8]) -> Void) {
+        fill(&buffer)
+        if buffer.count >= limit { flush() }
+    }
+
     public func flush() {
         var offset = 0
         while offset < buffer.count {

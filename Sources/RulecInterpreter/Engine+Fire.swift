@@ -62,9 +62,9 @@ extension Engine {
         return out
     }
 
-    /// Whether any trigger of the rule matches a change of its own entity.
-    func ownTriggersMatch(_ r: Int, _ change: Change, before: [ReachKey: Bool]) -> Bool {
-        let rule = rules[r]
+    /// Whether any trigger of the rule (`rules[r]`, passed in: the caller holds it) matches a
+    /// change of its own entity.
+    func ownTriggersMatch(_ r: Int, _ rule: CompiledRule, _ change: Change, before: [ReachKey: Bool]) -> Bool {
         // The common triggers need no evaluation: decide them before making a frame.
         switch change.op {
         case .insert: if rule.onAnyInsert { return true }
@@ -164,12 +164,13 @@ extension Engine {
     }
 
     /// Runs a rule whose trigger matched: settings, condition, once-per, limit, then its actions.
-    func fire(ruleIndex: Int, row: Record, old: Record?, depth: Int, time: Int64) {
-        let compiled = rules[ruleIndex]
-        let entityName = compiled.entityName
+    /// `compiled` is `rules[ruleIndex]`, passed in: every caller holds it already.
+    func fire(ruleIndex: Int, _ compiled: CompiledRule, row: Record, old: Record?, depth: Int, time: Int64) {
         if hasSettings, let w = tenant(of: row, compiled), settings[w]?[compiled.name]?.active == false { return }
         var f = frame(compiled, row: row, old: old, time: time)
         if let c = compiled.condition, !holds(c, &f) { return }
+        // Read only once the condition holds: most candidates stop above.
+        let entityName = compiled.entityName
         let workspace = tenant(of: row, compiled)
         guard let keySlot = compiled.keySlot, let entityId = row[keySlot].keyText else { return }
 

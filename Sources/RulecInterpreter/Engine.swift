@@ -146,7 +146,7 @@ public final class Engine {
         while let timer = timers.popDue(upTo: time, ruleOrder: index.order) {
             clock = timer.fireAt
             guard let row = world.row(timer.entity, timer.key) else { continue }
-            fire(ruleIndex: timer.rule, row: row, old: nil, depth: 0, time: timer.fireAt)
+            fire(ruleIndex: timer.rule, rules[timer.rule], row: row, old: nil, depth: 0, time: timer.fireAt)
         }
         clock = time
     }
@@ -163,16 +163,24 @@ public final class Engine {
 
     /// Fills defaults, checks the key of a row about to be inserted.
     func prepareInsert(entity position: Int, values: RowValues) throws(EngineError) -> (Record, String) {
-        let e = world.entities[position]
+        // The entity and its fields are only read where a default is needed: a copy of the
+        // entity, or of each field while iterating, retained and released a dozen strings per
+        // insert and seed.
+        let count = world.entities[position].fields.count
         var full = Record()
-        full.reserveCapacity(e.fields.count)
-        for (slot, f) in e.fields.enumerated() {
-            full.append(slot < values.count ? values[slot] ?? defaultValue(f, entity: e) : defaultValue(f, entity: e))
+        full.reserveCapacity(count)
+        for slot in 0..<count {
+            if slot < values.count, let v = values[slot] { full.append(v) }
+            else { full.append(defaultValue(world.entities[position].fields[slot], entity: world.entities[position])) }
         }
         guard let k = world.keySlots[position], let key = full[k].keyText else {
+            let e = world.entities[position]
             throw EngineError("\(e.name) row: the key `\(e.key)` must be given (a text or an int)")
         }
-        if world.contains(position, key) { throw EngineError("\(e.name) row: a row with \(e.key) `\(key)` already exists") }
+        if world.contains(position, key) {
+            let e = world.entities[position]
+            throw EngineError("\(e.name) row: a row with \(e.key) `\(key)` already exists")
+        }
         return (full, key)
     }
 
@@ -223,15 +231,17 @@ public final class Engine {
             }
             return
         }
+        // The changed row, taken once for every candidate (not a copy per candidate).
+        let row = change.new ?? change.old!
         for ruleIndex in candidates {
             let rule = rules[ruleIndex]
-            if rule.entity == e, ownTriggersMatch(ruleIndex, change, before: before) {
-                fire(ruleIndex: ruleIndex, row: change.new ?? change.old!, old: change.old, depth: depth, time: clock)
+            if rule.entity == e, ownTriggersMatch(ruleIndex, rule, change, before: before) {
+                fire(ruleIndex: ruleIndex, rule, row: row, old: change.old, depth: depth, time: clock)
             }
             guard rule.entity != e || rule.listensTo.contains(e) else { continue }
             for (ownerKey, crossed) in relatedCrossings(ruleIndex, change, before: before) where crossed {
                 guard let row = world.row(rule.entity, ownerKey) else { continue }
-                fire(ruleIndex: ruleIndex, row: row, old: nil, depth: depth, time: clock)
+                fire(ruleIndex: ruleIndex, rule, row: row, old: nil, depth: depth, time: clock)
             }
         }
     }
@@ -246,7 +256,7 @@ public final class Engine {
         }
         for r in candidates {
             let rule = rules[r]
-            if rule.entity == change.entity, ownTriggersMatch(r, change, before: before), holdsOn(rule, change.new ?? change.old!, change.old) {
+            if rule.entity == change.entity, ownTriggersMatch(r, rule, change, before: before), holdsOn(rule, change.new ?? change.old!, change.old) {
                 return true
             }
             guard rule.entity != change.entity || rule.listensTo.contains(change.entity) else { continue }
@@ -263,16 +273,15 @@ public final class Engine {
     }
 
     /// Keys recorded at the current time. A key names its fire time, which is always the clock when
-    /// the record is made, and the clock never goes back: this set is all deduplication needs.
+    /// the record is made, and the clock never goes back: this set is all numbering needs.
     private var keysAtTime: (time: Int64, keys: Set<String>) = (.min, [])
 
-    /// Records a job once per idempotency key, as the outbox's unique key does: two identical
-    /// fires at the same instant are one job.
     /// Every fire is a job: an identical fire of another change at the same instant (same rule,
     /// action, row and params) is numbered, `md5(key|1)`, `md5(key|2)`, as the outbox numbers it
     /// (`rulec.insert_job_again`). Keys include the fire time, which never goes back, so only the
-    /// keys of the current instant are kept.
-    func record(_ job: JobRecord) {
+    /// keys of the current instant are kept. `consuming`: the record its caller just made is
+    /// moved into `jobs`, not copied.
+    func record(_ job: consuming JobRecord) {
         if keysAtTime.time != clock { keysAtTime = (clock, []) }
         var job = job
         let first = job.idempotencyKey

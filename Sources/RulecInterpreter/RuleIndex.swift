@@ -36,8 +36,12 @@ struct RuleIndex {
         for (i, rule) in program.rules.enumerated() {
             guard let e = world.position(of: rule.entity) else { continue }
             func slot(_ name: String) -> Int? { world.entities[e].fields.firstIndex { $0.name == name } }
-            let key = RuleIndex.dispatchKey(rule, tenantKey: world.entities[e].tenantKey).flatMap { k in
-                slot(k.column).map { (slot: $0, value: k.value) }
+            // A column of the entity the rule's condition requires a constant of; a column it
+            // does not have stops the path there (the rule is then found by the keys before).
+            var key: [(slot: Int, value: String)] = []
+            for k in RuleIndex.dispatchKeys(rule, tenantKey: world.entities[e].tenantKey) {
+                guard let s = slot(k.column) else { break }
+                key.append((s, k.value))
             }
             for (t, trigger) in rule.triggers.enumerated() {
                 switch trigger {
@@ -114,40 +118,46 @@ struct RuleIndex {
         return out
     }
 
-    /// Rules of one entity and operation (or watched column), split by a constant their
-    /// condition requires of the row.
+    /// Rules of one entity and operation (or watched column), split by the constants their
+    /// condition requires of the row: by a first column's value, then within it by a second's.
     struct Dispatch {
-        /// Rules with no such constant, in run order.
+        /// Rules with no further constant, in run order.
         var unkeyed: [Int] = []
-        /// (column slot, value → rules whose condition holds `column = value` at its top level).
-        var keyed: [(slot: Int, byValue: [String: [Int]])] = []
+        /// (column slot, value → rules whose condition holds `column = value` at its top level,
+        /// split again by their next such column).
+        var keyed: [(slot: Int, byValue: [String: Dispatch])] = []
 
-        mutating func add(_ i: Int, key: (slot: Int, value: String)?) {
-            guard let key else { return RuleIndex.add(i, to: &unkeyed) }
-            if let j = keyed.firstIndex(where: { $0.slot == key.slot }) {
-                RuleIndex.add(i, to: &keyed[j].byValue[key.value, default: []])
-            } else {
-                keyed.append((key.slot, [key.value: [i]]))
+        /// Adds rule `i` under the path of constants `key` (first column first).
+        mutating func add(_ i: Int, key: some Collection<(slot: Int, value: String)>) {
+            guard let first = key.first else { return RuleIndex.add(i, to: &unkeyed) }
+            let j: Int
+            if let k = keyed.firstIndex(where: { $0.slot == first.slot }) { j = k } else {
+                keyed.append((first.slot, [:]))
+                j = keyed.count - 1
             }
+            keyed[j].byValue[first.value, default: Dispatch()].add(i, key: key.dropFirst())
         }
 
         /// Adds the rules that can match `row`.
         func collect(row: Record, into union: inout Union) {
             union.add(unkeyed)
             for (slot, byValue) in keyed {
-                if case .text(let v) = row[slot], let rules = byValue[v] { union.add(rules) }
+                if case .text(let v) = row[slot], let next = byValue[v] { next.collect(row: row, into: &union) }
             }
         }
     }
 
-/// A `column = "constant"` conjunct of the rule's condition on its own row (the tenant key
-    /// preferred), or nil. Only used to skip rules: the whole condition is still evaluated, and a
-    /// row whose column differs from the constant can never satisfy a conjunction requiring it.
+/// Up to two `column = "constant"` conjuncts of the rule's condition on its own row, of two
+    /// columns (the tenant key first when there is one). Only used to skip rules: the whole
+    /// condition is still evaluated, and a row whose column differs from a constant can never
+    /// satisfy a conjunction requiring it. Two, not one: at 1,000 rules a tenant's rules of one
+    /// entity and operation are still a few dozen an event, and most also require a status or
+    /// a direction.
     // INVARIANT: the condition is evaluated on the changed row (`new`, or `old` for a delete),
     // which is the row `candidates` reads; a row whose value is a text unequal to the constant,
     // or not a text at all, makes the conjunct false or unknown, and so the condition not true.
-    static func dispatchKey(_ rule: CheckedRule, tenantKey: String?) -> (column: String, value: String)? {
-        guard let condition = rule.condition else { return nil }
+    static func dispatchKeys(_ rule: CheckedRule, tenantKey: String?) -> [(column: String, value: String)] {
+        guard let condition = rule.condition else { return [] }
         var found: [(column: String, value: String)] = []
         func visit(_ e: TypedExpr) {
             switch e.kind {
@@ -165,7 +175,9 @@ struct RuleIndex {
             }
         }
         visit(condition)
-        return found.first { $0.column == tenantKey } ?? found.first
+        guard let first = found.first(where: { $0.column == tenantKey }) ?? found.first else { return [] }
+        guard let second = found.first(where: { $0.column != first.column }) else { return [first] }
+        return [first, second]
     }
 
 }

@@ -61,10 +61,14 @@ public struct StreamDecoder: Sendable {
     private let scanner: StreamScanner
     private let byTable: [String: (entity: Entity, position: Int)]
 
-    public init(schema: Schema) {
+    /// `readColumns` (by entity position, then field slot; `ReadColumns.of(program)`), when
+    /// given, lets the fast path leave the values of the other columns unmade: they are validated
+    /// exactly as before (a line is accepted or refused the same), and read as null. Only for a
+    /// consumer that reads no other column, such as the engine running that program.
+    public init(schema: Schema, readColumns: [[Bool]]? = nil) {
         self.schema = schema
         converter = ValueConverter(schema: schema)
-        scanner = StreamScanner(schema: schema)
+        scanner = StreamScanner(schema: schema, read: readColumns)
         var t: [String: (entity: Entity, position: Int)] = [:]
         var positions: [String: Int] = [:]
         for (i, e) in schema.entities.enumerated() where positions[e.name] == nil { positions[e.name] = i }

@@ -7,17 +7,29 @@ extension JobFormat {
     /// `workspace_id, rule, action, entity, entity_id, params, status, run_at, priority, idempotency_key`.
     /// `params` keeps the action's catalog order; `run_at` is ISO 8601 UTC.
     public static func json(_ j: JobRecord) -> String {
-        // Bytes appended to one buffer: a job line is a dozen short pieces, and appending to a
-        // String costs more per piece than the pieces themselves.
         var out: [UInt8] = []
         out.reserveCapacity(384)
+        append(j, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `json(_:)`'s bytes appended to `out`: `rulec run` writes them straight into its output
+    /// buffer, with no string made per job.
+    public static func append(_ j: JobRecord, to out: inout [UInt8]) {
+        // Bytes appended to one buffer: a job line is a dozen short pieces, and appending to a
+        // String costs more per piece than the pieces themselves.
         func raw(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
         func text(_ s: String?) {
-            guard let s else { return raw("null") }
-            if s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return out.append(contentsOf: jsonEscaped(s).utf8) }
-            out.append(0x22)
-            out.append(contentsOf: s.utf8)
-            out.append(0x22)
+            guard var s else { return raw("null") }
+            // The text's bytes in place, checked eight at a time: most texts need no escape.
+            let plain = s.withUTF8 { bytes in
+                if JSONSpecialBytes.any(in: bytes) { return false }
+                out.append(0x22)
+                out.append(contentsOf: bytes)
+                out.append(0x22)
+                return true
+            }
+            if !plain { out.append(contentsOf: jsonEscaped(s).utf8) }
         }
         raw("{\"workspace_id\":")
         text(j.workspaceId)
@@ -39,12 +51,13 @@ extension JobFormat {
         raw("},\"status\":")
         text(j.status.rawValue)
         raw(",\"run_at\":")
-        text(Timestamps.format(j.runAt))
+        out.append(0x22)
+        Timestamps.append(j.runAt, to: &out)
+        out.append(0x22)
         raw(",\"priority\":")
         text(j.priority.rawValue)
         raw(",\"idempotency_key\":")
         text(j.idempotencyKey)
         out.append(0x7D)
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -91,13 +91,7 @@ public enum Timestamps {
 
     /// `2026-11-27T10:00:00Z`; fractional seconds only when there are some, without trailing zeros.
     public static func format(_ micros: Int64) -> String {
-        var seconds = micros / 1_000_000
-        var fraction = micros % 1_000_000
-        if fraction < 0 { fraction += 1_000_000; seconds -= 1 }
-        var days = seconds / 86_400
-        var rest = seconds % 86_400
-        if rest < 0 { rest += 86_400; days -= 1 }
-        let (y, m, d) = civilFromDays(days)
+        let (y, m, d, rest, fraction) = fields(micros)
         if (0...9999).contains(y) { return fixedWidth(y, m, d, rest, fraction) }
         var out = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
         out += pad(rest / 3600, 2) + ":" + pad(rest / 60 % 60, 2) + ":" + pad(rest % 60, 2)
@@ -107,6 +101,18 @@ public enum Timestamps {
             out += "." + f
         }
         return out + "Z"
+    }
+
+    /// Year, month, day, seconds of the day and microseconds of the second of a time.
+    private static func fields(_ micros: Int64) -> (Int64, Int64, Int64, Int64, Int64) {
+        var seconds = micros / 1_000_000
+        var fraction = micros % 1_000_000
+        if fraction < 0 { fraction += 1_000_000; seconds -= 1 }
+        var days = seconds / 86_400
+        var rest = seconds % 86_400
+        if rest < 0 { rest += 86_400; days -= 1 }
+        let (y, m, d) = civilFromDays(days)
+        return (y, m, d, rest, fraction)
     }
 
     /// Parses a duration as rules write it (`90 seconds`, `3 days`, `1 day 2 hours`), or PostgreSQL's
@@ -153,29 +159,43 @@ public enum Timestamps {
         return "\(micros) microseconds"
     }
 
+    /// `format(micros)`'s bytes appended to `out` (job lines are written as bytes).
+    public static func append(_ micros: Int64, to out: inout [UInt8]) {
+        let (y, m, d, rest, fraction) = fields(micros)
+        guard (0...9999).contains(y) else { return out.append(contentsOf: format(micros).utf8) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 28) { buffer in
+            let n = fixedWidth(y, m, d, rest, fraction, into: buffer)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<n]))
+        }
+    }
+
     /// `format` for years 0…9999 (every run time there is): digits written straight into the
     /// string, as `pad` would give them.
     private static func fixedWidth(_ y: Int64, _ m: Int64, _ d: Int64, _ rest: Int64, _ fraction: Int64) -> String {
+        String(unsafeUninitializedCapacity: 28) { fixedWidth(y, m, d, rest, fraction, into: $0) }
+    }
+
+    /// `fixedWidth`'s bytes into `out` (at least 28 bytes); returns how many.
+    private static func fixedWidth(_ y: Int64, _ m: Int64, _ d: Int64, _ rest: Int64, _ fraction: Int64,
+                                   into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         var digits = 6
         var f = fraction
         while digits > 0, f % 10 == 0 { f /= 10; digits -= 1 }
-        return String(unsafeUninitializedCapacity: 28) { out in
-            var i = 0
-            func put(_ v: Int64, _ width: Int) {
-                var v = v
-                for k in stride(from: width - 1, through: 0, by: -1) {
-                    out[i + k] = 0x30 + UInt8(v % 10)
-                    v /= 10
-                }
-                i += width
+        var i = 0
+        func put(_ v: Int64, _ width: Int) {
+            var v = v
+            for k in stride(from: width - 1, through: 0, by: -1) {
+                out[i + k] = 0x30 + UInt8(v % 10)
+                v /= 10
             }
-            func char(_ c: UInt8) { out[i] = c; i += 1 }
-            put(y, 4); char(0x2D); put(m, 2); char(0x2D); put(d, 2); char(0x54)
-            put(rest / 3600, 2); char(0x3A); put(rest / 60 % 60, 2); char(0x3A); put(rest % 60, 2)
-            if digits > 0 { char(0x2E); put(f, digits) }
-            char(0x5A)
-            return i
+            i += width
         }
+        func char(_ c: UInt8) { out[i] = c; i += 1 }
+        put(y, 4); char(0x2D); put(m, 2); char(0x2D); put(d, 2); char(0x54)
+        put(rest / 3600, 2); char(0x3A); put(rest / 60 % 60, 2); char(0x3A); put(rest % 60, 2)
+        if digits > 0 { char(0x2E); put(f, digits) }
+        char(0x5A)
+        return i
     }
 
     /// Zero-padded digits; a negative year keeps its sign in front (`-0005`, ISO 8601's

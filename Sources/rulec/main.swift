@@ -157,7 +157,7 @@ struct Run: ParsableCommand {
         let command = RunCommand(paths: paths + rules, schemaPath: schema, input: events, until: until, renderer: diagnostics.renderer)
         let out = BufferedWriter(fd: STDOUT_FILENO), err = BufferedWriter(fd: STDERR_FILENO)
         // Jobs before the message about a later line: stdout is flushed before each stderr write.
-        let status = command.run(writeJob: out.write, writeError: { out.flush(); err.write($0); err.flush() })
+        let status = command.run(output: out, writeError: { out.flush(); err.write($0); err.flush() })
         out.flush()
         throw ExitCode(status.rawValue)
     }

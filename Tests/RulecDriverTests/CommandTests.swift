@@ -1,5 +1,6 @@
 import Foundation
 import RulecDriver
+import RulecInterpreter
 import Testing
 
 struct TestCommandTests {
@@ -137,6 +138,45 @@ struct RunCommandTests {
         #expect(errors[2] == "<input>:5: error[R5016]: no entity of the schema has the table `crm.contacts`; the schema's entity `contact` is `public.contacts` (if the table lives in `crm`, write `db_schema: crm` for it in the schema)")
         #expect(errors[3] == "<input>:7: error[R5015]: `record.score`: expected an int, found `many`")
         #expect(errors[4] == "rulec run: 8 lines, 3 events, 2 jobs (pending 2), 4 malformed, 0 refused")
+    }
+
+    @Test("columns no rule reads are validated as before: the same lines are refused, the same jobs made")
+    func unreadColumnsAreStillValidated() throws {
+        let (program, _) = try checkedProgram()
+        let position = try #require(program.schema.entities.firstIndex { $0.name == "contact" })
+        let fields = program.schema.entities[position].fields.map(\.name)
+        let read = ReadColumns.of(program)[position]
+        let readNames = Set(zip(fields, read).filter(\.1).map(\.0))
+        #expect(readNames.isSuperset(of: ["id", "workspace_id", "first_name", "phone", "status"]))
+        #expect(!readNames.contains("email") && !readNames.contains("score") && !readNames.contains("created_at"))
+
+        let dir = try makeDirectory(["a.crmrule": welcomeRules])
+        func contact(_ id: String, _ status: String, _ extra: String) -> String {
+            #"{"id":"\#(id)","workspace_id":"w1","first_name":"Ana","phone":"+1555","status":"\#(status)",\#(extra)}"#
+        }
+        let input = [
+            line("INSERT", contact("c1", "lead", #""email":{"a":1}"#)),                        // not a text
+            line("INSERT", contact("c2", "lead", #""created_at":"yesterday""#)),                 // not a timestamp
+            line("INSERT", contact("c3", "lead", #""score":1.5"#)),                              // not an int
+            line("INSERT", contact("c4", "lead", "\"source\":\"a\u{1}b\"")),                  // a control byte
+            line("INSERT", contact("c5", "lead", #""email":"a\u00e9@x","score":7,"tags":["x"]"#)),
+            line("UPDATE", contact("c5", "customer", #""email":"b@x","created_at":"2026-11-01T00:00:00Z""#),
+                 old: contact("c5", "lead", #""score":"many""#)),                                  // old_record checked too
+            line("UPDATE", contact("c5", "customer", #""email":"b@x""#), old: contact("c5", "lead", #""email":"b@x""#)),
+            line("INSERT", contact("c6", "lead", #""email":"c@x","score":3"#)),
+            line("UPDATE", contact("c6", "customer", #""email":"d@x","score":4"#), old: contact("c6", "lead", #""score":3"#)),
+        ].joined(separator: "\n") + "\n"
+        // Invalid UTF-8 in a column no rule reads refuses the line, as when every column was made.
+        var bytes = Array((input + line("INSERT", contact("c7", "lead", #""source":"X""#)) + "\n").utf8)
+        bytes[bytes.count - 1 - bytes.reversed().firstIndex(of: 0x58)!] = 0xFF
+        let path = dir + "/events.jsonl"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        var out = CommandOutput()
+        out.status = RunCommand(paths: [dir + "/a.crmrule"], input: path).run(writeJob: { out.stdout += $0 }, writeError: { out.stderr += $0 })
+        let errors = out.stderr.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
+        #expect(errors == ["\(path):1:", "\(path):2:", "\(path):3:", "\(path):4:", "\(path):6:", "\(path):10:", "rulec"], "\(out.stderr)")
+        #expect(out.stderr.hasSuffix("rulec run: 10 lines, 4 events, 2 jobs (pending 2), 6 malformed, 0 refused\n"), "\(out.stderr)")
+        #expect(out.stdout.split(separator: "\n").first?.contains(#""entity_id":"c5","params":{"to":"+1555","body":"Welcome to our service, Ana!"}"#) == true)
     }
 
     @Test func invalidRulesExitOne() throws {

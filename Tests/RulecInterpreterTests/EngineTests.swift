@@ -155,13 +155,69 @@ struct EngineTests {
                 == #"{"a": {"x": [1, 200], "y": 1.50}, "plan": "pro", "seats": 3}"#)
     }
 
+    @Test("rules requiring a tenant and a status fire only on rows holding both, in program order, with the rest")
+    func rulesAreFoundByTwoRequiredConstants() throws {
+        let e = try engine("""
+            rule a_w1_customer
+              when contact updated
+              if contact.workspace_id = "w1" and contact.score > 1 and contact.status = customer
+              then notify message: "a"
+            rule b_w1_lead
+              when contact updated
+              if contact.status = lead and contact.workspace_id = "w1"
+              then notify message: "b"
+            rule c_w1
+              when contact updated
+              if contact.workspace_id = "w1"
+              then notify message: "c"
+            rule d_customer
+              when contact updated
+              if contact.status = customer and contact.first_name = "Ana"
+              then notify message: "d"
+            rule e_any
+              when contact updated
+              if contact.status = customer or contact.workspace_id = "w2"
+              then notify message: "e"
+            """)
+        try e.seed(entity: "contact", row: ana)
+        var w2 = ana
+        w2["id"] = .text("c2")
+        w2["workspace_id"] = .text("w2")
+        try e.seed(entity: "contact", row: w2)
+        var time = EngineTests.t0
+        func fired(_ id: String, _ set: Row) throws -> [String] {
+            // A second apart: identical fires at one instant would be one job.
+            time += 1_000_000
+            try e.apply(.update(entity: "contact", id: id, set: set), at: time)
+            return e.takeJobs().map(\.rule)
+        }
+        #expect(try fired("c1", ["score": .int(2)]) == ["b_w1_lead", "c_w1"])
+        #expect(try fired("c1", ["status": .text("customer")]) == ["a_w1_customer", "c_w1", "d_customer", "e_any"])
+        #expect(try fired("c1", ["first_name": .text("Bo")]) == ["a_w1_customer", "c_w1", "e_any"])
+        #expect(try fired("c1", ["status": .text("churned")]) == ["c_w1"])
+        #expect(try fired("c2", ["status": .text("customer")]) == ["d_customer", "e_any"])
+        #expect(try fired("c2", ["status": .text("lead")]) == ["e_any"])
+    }
+
     @Test func idempotencyKeysAreStableAndDistinct() {
         #expect(IdempotencyKey.md5Hex("") == "d41d8cd98f00b204e9800998ecf8427e")
         #expect(IdempotencyKey.md5Hex("The quick brown fox jumps over the lazy dog") == "9e107d9d372bb6826bd81d3542a419d6")
+        // RFC 1321's test suite: two blocks, and a tail of 55 and 56 bytes (one or two last blocks).
+        #expect(IdempotencyKey.md5Hex(String(repeating: "1234567890", count: 8)) == "57edf4a22be3c955ac49da2e2107b67a")
+        #expect(IdempotencyKey.md5Hex("abcdefghijklmnopqrstuvwxyz") == "c3fcd3d76192e4007dfb496cca67e13b")
+        #expect(IdempotencyKey.md5Hex(String(repeating: "a", count: 55)) == "ef1772b6dff9a122358552954ad0df65")
+        #expect(IdempotencyKey.md5Hex(String(repeating: "a", count: 56)) == "3b0c8ac703f828b04c6c197006d17218")
         let a = IdempotencyKey.make(rule: "r", actionIndex: 0, entity: "contact", entityId: "c1", fireTime: 1, params: "{}")
         let b = IdempotencyKey.make(rule: "r", actionIndex: 1, entity: "contact", entityId: "c1", fireTime: 1, params: "{}")
         #expect(a != b)
         #expect(a == IdempotencyKey.make(rule: "r", actionIndex: 0, entity: "contact", entityId: "c1", fireTime: 1, params: "{}"))
+        // The key is the MD5 of the documented text, whatever the lengths and signs.
+        let long = String(repeating: "é", count: 70)
+        for (i, t, id, params) in [(-1, Int64(1_764_000_000_000_000), "c9", "suppressed"), (12, -1, "", "{}"), (0, .min, long, long),
+                                   (Int.max, .max, "ü", #"{"body": "x\"y"}"#)] {
+            #expect(IdempotencyKey.make(rule: "welcome", actionIndex: i, entity: "contact", entityId: id, fireTime: t, params: params)
+                    == IdempotencyKey.md5Hex("rulec:v1|welcome|\(i)|contact|\(id)|\(t)|\(params)"))
+        }
     }
 
     @Test func decimalsAreExactAndDivisionByZeroIsNull() throws {
