@@ -280,7 +280,12 @@ public final class Engine {
     /// fires at the same instant are one job. `consuming`: the record its caller just made is
     /// moved into `jobs`, not copied (its strings retained and released once less a job).
     func record(_ job: consuming JobRecord) {
-        if keysAtTime.time != clock { keysAtTime = (clock, []) }
+        // Emptied in place: nearly every event has its own time, and a new set each time was an
+        // allocation (and a regrowth) per event that records jobs.
+        if keysAtTime.time != clock {
+            keysAtTime.time = clock
+            keysAtTime.keys.removeAll(keepingCapacity: true)
+        }
         guard keysAtTime.keys.insert(job.idempotencyKey).inserted else { return }
         jobs.append(job)
     }
