@@ -20,12 +20,16 @@ public struct RunCommand {
     /// After the last line, advance the clock here so that timers due by then fire.
     public var until: String?
     public var renderer: DiagnosticRenderer
+    /// `--explain`: for each line, on stderr, the changes it made, the rules considered and why
+    /// each fired or not, with the values their triggers and conditions saw.
+    public var explain: Bool
 
     public init(paths: [String], schemaPath: String? = nil, input: String = "-", until: String? = nil,
-                renderer: DiagnosticRenderer = DiagnosticRenderer()) {
+                explain: Bool = false, renderer: DiagnosticRenderer = DiagnosticRenderer()) {
         self.loader = ProgramLoader(paths: paths.isEmpty ? ["."] : paths, schemaPath: schemaPath)
         self.input = input
         self.until = until
+        self.explain = explain
         self.renderer = renderer
     }
 
@@ -91,6 +95,14 @@ public struct RunCommand {
     /// The stream loop, handing each job record to `emit` as it is made.
     private func run(lines: inout any LineSource, inputName: String, emit: (JobRecord) -> Void,
                      writeError: (String) -> Void) -> (status: ExitStatus, counts: Counts) {
+        // The engine keeps `writeError` for `--explain` only while the loop runs.
+        withoutActuallyEscaping(writeError) { writeError in
+            loop(lines: &lines, inputName: inputName, emit: emit, writeError: writeError)
+        }
+    }
+
+    private func loop(lines: inout any LineSource, inputName: String, emit: (JobRecord) -> Void,
+                      writeError: @escaping (String) -> Void) -> (status: ExitStatus, counts: Counts) {
         var counts = Counts()
         let loaded: ProgramLoader.Loaded
         do { loaded = try loader.load() } catch {
@@ -143,7 +155,9 @@ public struct RunCommand {
                 continue
             }
             let e = engine ?? Engine(program: program, clock: change.at ?? 0)
+            if engine == nil, explain { e.explain = { writeError("  \($0)\n") } }
             engine = e
+            if explain { writeError("\(inputName):\(counts.lines):\n") }
             let isKnown: Bool
             if change.kind == .insert { isKnown = false }
             else if let a = answered, a.position == change.position, a.id == change.id { isKnown = a.known }
@@ -168,6 +182,10 @@ public struct RunCommand {
         }
         if let untilTime {
             let e = engine ?? Engine(program: program, clock: untilTime)
+            if explain {
+                if engine == nil { e.explain = { writeError("  \($0)\n") } }
+                writeError("--until \(until ?? ""):\n")
+            }
             if untilTime >= e.clock {
                 do { try e.apply(.advance(to: untilTime), at: nil) } catch {
                     writeError("error[\(DiagnosticCode.scenarioEventRefused.id)]: advancing to \(until ?? "") was refused: \(error.description)\n")

@@ -166,9 +166,22 @@ extension Engine {
     /// Runs a rule whose trigger matched: settings, condition, once-per, limit, then its actions.
     /// `compiled` is `rules[ruleIndex]`, passed in: every caller holds it already.
     func fire(ruleIndex: Int, _ compiled: CompiledRule, row: Record, old: Record?, depth: Int, time: Int64) {
-        if hasSettings, let w = tenant(of: row, compiled), settings[w]?[compiled.name]?.active == false { return }
+        if hasSettings, let w = tenant(of: row, compiled), settings[w]?[compiled.name]?.active == false {
+            if explain != nil { explainFire(compiled, depth: depth, "turned off in the settings of workspace \(w): not fired") }
+            return
+        }
         var f = frame(compiled, row: row, old: old, time: time)
-        if let c = compiled.condition, !holds(c, &f) { return }
+        if let c = compiled.condition, !holds(c, &f) {
+            if explain != nil { explainCondition(compiled, c, &f, depth: depth) }
+            return
+        }
+        let jobsBefore = explain == nil ? 0 : jobs.count
+        defer {
+            if explain != nil {
+                let n = jobs.count - jobsBefore
+                explainFire(compiled, depth: depth, (compiled.condition == nil ? "" : "condition is true, ") + "fired: \(n) record\(n == 1 ? "" : "s")")
+            }
+        }
         // Read only once the condition holds: most candidates stop above.
         let entityName = compiled.entityName
         let workspace = tenant(of: row, compiled)

@@ -32,6 +32,8 @@ public final class Engine {
     var windowCounts: [String: Int64] = [:]
     /// Counter for generated ids, so runs are deterministic.
     var generatedIds = 0
+    /// Receives `--explain` lines: each change, the rules considered, why each fired or not.
+    public var explain: ((String) -> Void)?
 
     public init(program: CheckedProgram, settings: WorkspaceSettings = [:], clock: Int64) {
         self.program = program
@@ -146,6 +148,7 @@ public final class Engine {
         while let timer = timers.popDue(upTo: time, ruleOrder: index.order) {
             clock = timer.fireAt
             guard let row = world.row(timer.entity, timer.key) else { continue }
+            explain?("timer of rule \(rules[timer.rule].name) on \(world.entities[timer.entity].name) \(timer.key) at \(ValueFormatting.iso8601(timer.fireAt))")
             fire(ruleIndex: timer.rule, rules[timer.rule], row: row, old: nil, depth: 0, time: timer.fireAt)
         }
         clock = time
@@ -233,14 +236,24 @@ public final class Engine {
         }
         // The changed row, taken once for every candidate (not a copy per candidate).
         let row = change.new ?? change.old!
+        if explain != nil {
+            explainChange(change, depth: depth)
+            if candidates.isEmpty { explain?("\(String(repeating: "  ", count: depth + 1))no rule watches this change") }
+        }
         for ruleIndex in candidates {
             let rule = rules[ruleIndex]
-            if rule.entity == e, ownTriggersMatch(ruleIndex, rule, change, before: before) {
-                fire(ruleIndex: ruleIndex, rule, row: row, old: change.old, depth: depth, time: clock)
+            if rule.entity == e {
+                let matched = ownTriggersMatch(ruleIndex, rule, change, before: before)
+                if explain != nil { explainTriggers(ruleIndex, rule, change, matched: matched, depth: depth) }
+                if matched { fire(ruleIndex: ruleIndex, rule, row: row, old: change.old, depth: depth, time: clock) }
             }
             guard rule.entity != e || rule.listensTo.contains(e) else { continue }
-            for (ownerKey, crossed) in relatedCrossings(ruleIndex, change, before: before) where crossed {
-                guard let row = world.row(rule.entity, ownerKey) else { continue }
+            for (ownerKey, crossed) in relatedCrossings(ruleIndex, change, before: before) {
+                if explain != nil {
+                    explain?("\(String(repeating: "  ", count: depth + 1))rule \(rule.name): its aggregate on \(world.entities[rule.entity].name) \(ownerKey) "
+                             + (crossed ? "crossed its threshold" : "did not cross its threshold"))
+                }
+                guard crossed, let row = world.row(rule.entity, ownerKey) else { continue }
                 fire(ruleIndex: ruleIndex, rule, row: row, old: nil, depth: depth, time: clock)
             }
         }
@@ -272,9 +285,10 @@ public final class Engine {
         return w
     }
 
-    /// Keys recorded at the current time. A key names its fire time, which is always the clock when
-    /// the record is made, and the clock never goes back: this set is all numbering needs.
-    private var keysAtTime: (time: Int64, keys: Set<String>) = (.min, [])
+    /// Keys recorded at the current time, each with how many numbered copies it has. A key names
+    /// its fire time, which is always the clock when the record is made, and the clock never goes
+    /// back: these are all the keys numbering needs.
+    private var keysAtTime: (time: Int64, copies: [String: Int]) = (.min, [:])
 
     /// Every fire is a job: an identical fire of another change at the same instant (same rule,
     /// action, row and params) is numbered, `md5(key|1)`, `md5(key|2)`, as the outbox numbers it
@@ -282,13 +296,20 @@ public final class Engine {
     /// keys of the current instant are kept. `consuming`: the record its caller just made is
     /// moved into `jobs`, not copied.
     func record(_ job: consuming JobRecord) {
-        if keysAtTime.time != clock { keysAtTime = (clock, []) }
+        // Emptied in place: nearly every event has its own time, and a new table each time was an
+        // allocation (and a regrowth) per event that records jobs.
+        if keysAtTime.time != clock {
+            keysAtTime.time = clock
+            keysAtTime.copies.removeAll(keepingCapacity: true)
+        }
         var job = job
         let first = job.idempotencyKey
-        var n = 0
-        while !keysAtTime.keys.insert(job.idempotencyKey).inserted {
-            n += 1
-            job.idempotencyKey = IdempotencyKey.md5Hex("\(first)|\(n)")
+        if let n = keysAtTime.copies[first] {
+            // The (n+1)-th copy: the outbox's insert finds keys 1…n taken and takes n+1 too.
+            keysAtTime.copies[first] = n + 1
+            job.idempotencyKey = IdempotencyKey.md5Hex("\(first)|\(n + 1)")
+        } else {
+            keysAtTime.copies[first] = 0
         }
         jobs.append(job)
     }

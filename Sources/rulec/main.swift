@@ -151,10 +151,14 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "After the stream, advance the clock to this ISO 8601 time so that due timers fire.")
     var until: String?
 
+    @Flag(name: .long, help: "On stderr, for each line: its changes, the rules considered and why each fired or not.")
+    var explain = false
+
     @OptionGroup var diagnostics: DiagnosticOptions
 
     func run() throws {
-        let command = RunCommand(paths: paths + rules, schemaPath: schema, input: events, until: until, renderer: diagnostics.renderer)
+        let command = RunCommand(paths: paths + rules, schemaPath: schema, input: events, until: until, explain: explain,
+                                 renderer: diagnostics.renderer)
         let out = BufferedWriter(fd: STDOUT_FILENO), err = BufferedWriter(fd: STDERR_FILENO)
         // Jobs before the message about a later line: stdout is flushed before each stderr write.
         let status = command.run(output: out, writeError: { out.flush(); err.write($0); err.flush() })

@@ -109,6 +109,34 @@ struct RunCommandTests {
         #"{"type":"\#(type)","table":"\#(table)","schema":"public","record":\#(record ?? "null"),"old_record":\#(old ?? "null"),"commit_timestamp":"\#(at)"}"#
     }
 
+    /// `--explain`: each line's changes, the rules considered, and why each fired or not.
+    @Test func explainSaysWhyEachRuleFiredOrNot() throws {
+        let dir = try makeDirectory(["r.crmrule": """
+            rule vip
+              when contact.status changes to customer
+              if contact.score > 50
+              then notify message: "vip"
+
+            rule touched
+              when contact updated
+              then notify message: "touched"
+            """])
+        let lead = #"{"id":"c1","workspace_id":"w1","first_name":"Ana","status":"lead","score":10}"#
+        let customer = #"{"id":"c1","workspace_id":"w1","first_name":"Ana","status":"customer","score":10}"#
+        var command = RunCommand(paths: [dir])
+        command.explain = true
+        let out = command.run(text: [line("INSERT", lead), line("UPDATE", customer, old: lead, at: "2026-11-24T10:01:00Z")].joined(separator: "\n") + "\n")
+        #expect(out.status == .ok)
+        #expect(out.stdout.split(separator: "\n").count == 1, "only `touched` fires: \(out.stdout)")
+        let explained = out.stderr.split(separator: "\n").map(String.init)
+        #expect(explained.contains("<input>:1:"))
+        #expect(explained.contains("    no rule watches this change"))
+        #expect(explained.contains("    rule touched: trigger matched (updated)"))
+        #expect(explained.contains("      touched: fired: 1 record"))
+        #expect(explained.contains(#"    rule vip: trigger matched (status: "lead" → "customer")"#))
+        #expect(explained.contains("      vip: condition is false: not fired"))
+    }
+
     @Test func malformedLinesAreReportedAndTheRestProcessed() throws {
         let dir = try makeDirectory(["a.crmrule": welcomeRules])
         let lead = #"{"id":"c1","workspace_id":"w1","first_name":"Ana","phone":"+15550001","status":"lead","score":null}"#
