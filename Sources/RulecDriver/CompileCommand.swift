@@ -40,10 +40,18 @@ public struct CompileCommand {
             f.locale = Locale(identifier: "en_US_POSIX")
             f.timeZone = TimeZone(identifier: "UTC")
             f.dateFormat = "yyyyMMddHHmmss"
-            path = (dir as NSString).appendingPathComponent("\(f.string(from: now))_rulec.sql")
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
                 return CommandOutput(stderr: "error: cannot create \(dir): \(error.localizedDescription)\n", status: .usage)
             }
+            // Never over another migration (one written in the same second may be applied already):
+            // the next free second names this one, so the order of migrations stays the order written.
+            var at = now
+            var candidate = (dir as NSString).appendingPathComponent("\(f.string(from: at))_rulec.sql")
+            while FileManager.default.fileExists(atPath: candidate) {
+                at = at.addingTimeInterval(1)
+                candidate = (dir as NSString).appendingPathComponent("\(f.string(from: at))_rulec.sql")
+            }
+            path = candidate
         }
         guard let path else {
             out.stdout = sql

@@ -142,7 +142,7 @@ struct ScenarioReader {
         guard let m = mapping(node, expected: "a mapping from workspace ids to rule settings, e.g. `w1: {my_rule: {active: false}}`") else { return [:] }
         var out: WorkspaceSettings = [:]
         for (wsNode, rulesNode) in m {
-            guard let ws = scalar(wsNode, what: "a workspace id"),
+            guard let written = scalar(wsNode, what: "a workspace id"), let ws = workspaceID(written, at: wsNode),
                   let rules = mapping(rulesNode, expected: "a mapping from rule names to `{active: …, params: {…}}`") else { continue }
             var perRule: [String: RuleSettings] = [:]
             for (ruleNode, settingsNode) in rules {
@@ -477,6 +477,30 @@ struct ScenarioReader {
         if case .scalar(let s) = node { return s.string }
         error(.scenarioUnexpectedValue, "expected \(what), found \(node.isMapping ? "a mapping" : "a list")", at: map.range(of: node))
         return nil
+    }
+
+    /// A workspace id of `settings` as jobs carry it: when the schema's tenant keys are uuids or
+    /// ints, in the text those have (`A0EE…` → `a0ee…`, `08` → `8`), so the settings apply.
+    private mutating func workspaceID(_ text: String, at node: Node) -> String? {
+        let tenantType = schema.entities.lazy.compactMap { e in e.tenantKey.flatMap { e.field(named: $0)?.type } }.first
+        switch tenantType {
+        case .uuid?:
+            guard let u = UUIDText.canonical(text) else {
+                error(.scenarioWrongValueType, "`\(text)` is not a uuid, as the schema's tenant keys are", at: map.range(of: node),
+                      help: "write the workspace's uuid, e.g. `a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11`")
+                return nil
+            }
+            return u
+        case .int?:
+            guard let n = Int64(text) else {
+                error(.scenarioWrongValueType, "`\(text)` is not an int, as the schema's tenant keys are", at: map.range(of: node),
+                      help: "write the workspace's number, e.g. `7`")
+                return nil
+            }
+            return String(n)
+        default:
+            return text
+        }
     }
 
     /// The key of the row an `update` or `delete` names, as the engine finds rows by it: a uuid

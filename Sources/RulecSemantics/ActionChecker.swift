@@ -54,8 +54,9 @@ extension RuleChecker {
                 continue
             }
             if !param.optional, value.nullable, !(pathKey(value).map(guarded.contains) ?? false) {
+                let fallback = type == .phone || type == .email ? "`coalesce` with another \(type) field" : "`coalesce`"
                 report(.warning(.nullableArgument, "`\(arg.key.name)` may be null; the job is then recorded as `skipped`", at: arg.value.range,
-                                help: "add `if \(sourceText(value)) is not null` to the rule, or use `coalesce`"))
+                                help: "add `if \(sourceText(value)) is not null` to the rule, or use \(fallback)"))
             }
             given[param.name] = value
         }

@@ -233,3 +233,21 @@ struct RunCommandTests {
         #expect(err.hasSuffix("rulec run: 2 lines, 1 event, 0 jobs, 1 malformed, 0 refused\n"))
     }
 }
+
+struct CompileCommandTests {
+    /// `--migrations-dir` names the file by the time, as Supabase's migrations folder expects, and
+    /// never writes over another migration, even one written in the same second.
+    @Test func migrationsInOneSecondGetTheirOwnFiles() throws {
+        let rules = try makeDirectory(["a.crmrule": "rule a\n  when contact created\n  then notify message: \"a\"\n"])
+        let changed = try makeDirectory(["b.crmrule": "rule b\n  when contact created\n  then notify message: \"b\"\n"])
+        let dir = try makeDirectory([:])
+        let now = Date(timeIntervalSince1970: 1_795_510_800)  // 2026-11-24T09:00:00Z
+        #expect(CompileCommand(paths: [rules], migrationsDir: dir, now: now).run().status == .ok)
+        #expect(CompileCommand(paths: [changed], migrationsDir: dir, now: now).run().status == .ok)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(files == ["20261124090000_rulec.sql", "20261124090001_rulec.sql"])
+        let first = try String(contentsOfFile: (dir as NSString).appendingPathComponent(files[0]), encoding: .utf8)
+        let second = try String(contentsOfFile: (dir as NSString).appendingPathComponent(files[1]), encoding: .utf8)
+        #expect(first.contains("rule_a") && second.contains("rule_b"))
+    }
+}
