@@ -13,7 +13,7 @@ extension Engine {
     }
 
     /// One rule of the change's entity: whether a trigger matched, with the values it compared.
-    func explainTriggers(_ r: Int, _ rule: CompiledRule, _ change: Change, matched: Bool, depth: Int) {
+    func explainTriggers(_ rule: CompiledRule, _ change: Change, matched: Bool, depth: Int) {
         guard let explain else { return }
         var seen: [String] = []
         let row = change.new ?? change.old!

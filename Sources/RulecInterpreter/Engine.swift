@@ -244,7 +244,7 @@ public final class Engine {
             let rule = rules[ruleIndex]
             if rule.entity == e {
                 let matched = ownTriggersMatch(ruleIndex, rule, change, before: before)
-                if explain != nil { explainTriggers(ruleIndex, rule, change, matched: matched, depth: depth) }
+                if explain != nil { explainTriggers(rule, change, matched: matched, depth: depth) }
                 if matched { fire(ruleIndex: ruleIndex, rule, row: row, old: change.old, depth: depth, time: clock) }
             }
             guard rule.entity != e || rule.listensTo.contains(e) else { continue }
