@@ -37,9 +37,12 @@ public enum MigrationCompiler {
     DECLARE
         t record;
     BEGIN
+        -- Only rulec's own: named rulec_… and calling a function of the rulec schema, so that a
+        -- user's trigger that happens to share the prefix is left alone.
         FOR t IN SELECT tg.tgname, c.relname, n.nspname FROM pg_trigger tg
                  JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE NOT tg.tgisinternal AND tg.tgname LIKE 'rulec\_%' LOOP
+                 JOIN pg_proc fp ON fp.oid = tg.tgfoid JOIN pg_namespace fn ON fn.oid = fp.pronamespace
+                 WHERE NOT tg.tgisinternal AND tg.tgname LIKE 'rulec\_%' AND fn.nspname = 'rulec' LOOP
             EXECUTE format('DROP TRIGGER %I ON %I.%I', t.tgname, t.nspname, t.relname);
         END LOOP;
         FOR t IN SELECT p.oid::regprocedure AS signature FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

@@ -55,8 +55,15 @@ import Testing
         #expect(try functions(db) == functions1)
         #expect(try triggers(db) == triggers1)
 
+        // A trigger of the user's own that shares rulec's prefix is not rulec's to drop.
+        try db.client.execute("""
+            CREATE FUNCTION public.audit_contact() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+            CREATE TRIGGER rulec_audit_by_user AFTER UPDATE ON public.contacts FOR EACH ROW EXECUTE FUNCTION public.audit_contact();
+            """)
         let second = try program(Self.after)
         try db.client.execute("BEGIN;\n" + MigrationCompiler.compile(second) + "\nCOMMIT;")
+        #expect(try db.client.scalar("SELECT count(*)::text FROM pg_trigger WHERE tgname = 'rulec_audit_by_user'") == "1")
+        try db.client.execute("DROP TRIGGER rulec_audit_by_user ON public.contacts")
         let catalog2 = try catalog(db)
         #expect(catalog2.map { $0[0] } == ["on_contact"])
         #expect(catalog2.first?[1] != catalog1.first?[1], "the changed rule's source hash is new")
