@@ -125,6 +125,11 @@ public struct RunCommand {
         let decoder = StreamDecoder(schema: program.schema, readColumns: ReadColumns.of(program))
         // The clock starts at the first change's commit time (or the epoch when lines carry none).
         var engine: Engine?
+        // The tenant key's slot of each entity whose tenant key may not be null: a line that would
+        // leave it null makes jobs of no workspace, so it is refused (LANGUAGE.md §7).
+        let requiredTenant: [Int?] = program.schema.entities.map { e in
+            e.tenantKey.flatMap { t in e.fields.firstIndex { $0.name == t && !$0.nullable } }
+        }
         // Rows the world is known to hold, by entity: an update or delete of another row first seeds
         // its `old_record`, since the stream may start after the row was made.
         var known: [Set<String>] = Array(repeating: [], count: program.schema.entities.count)
@@ -162,6 +167,21 @@ public struct RunCommand {
             if change.kind == .insert { isKnown = false }
             else if let a = answered, a.position == change.position, a.id == change.id { isKnown = a.known }
             else { isKnown = known[change.position].contains(change.id) }
+            if let slot = requiredTenant[change.position] {
+                // Inserts and updates carry the whole row; a delete needs it only for a row the run
+                // has not seen (Supabase sends just the key unless the table has REPLICA IDENTITY FULL).
+                let row = change.kind == .delete ? (isKnown ? nil : change.oldValues ?? []) : change.values
+                let value: Value?? = row.map { slot < $0.count ? $0[slot] : nil }
+                let missing = change.kind == .update ? value == .some(.some(.null)) : (value.map { $0 == nil || $0 == .null } ?? false)
+                if missing {
+                    let entity = program.schema.entities[change.position]
+                    counts.refused += 1
+                    writeError("\(inputName):\(counts.lines): error[\(DiagnosticCode.scenarioEventRefused.id)]: the \(change.kind.rawValue) of `\(change.entity)` `\(change.id)` was refused: "
+                               + "its tenant key `\(entity.tenantKey ?? "")` is missing or null"
+                               + (change.kind == .delete ? " (a row the run has not seen needs its whole `old_record`: give the table REPLICA IDENTITY FULL)\n" : "\n"))
+                    continue
+                }
+            }
             if change.kind != .insert, !isKnown, let old = change.oldValues {
                 // A refusal means the engine holds the row already (made by a data action): fine.
                 try? e.seed(entity: change.position, values: old)

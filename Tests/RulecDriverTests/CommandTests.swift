@@ -109,6 +109,28 @@ struct RunCommandTests {
         #"{"type":"\#(type)","table":"\#(table)","schema":"public","record":\#(record ?? "null"),"old_record":\#(old ?? "null"),"commit_timestamp":"\#(at)"}"#
     }
 
+    /// A line that would leave a row without its tenant is refused (jobs always carry the tenant);
+    /// a delete of a row the run holds needs only the key, as Supabase sends it by default.
+    @Test func linesWithoutATenantAreRefused() throws {
+        let dir = try makeDirectory(["r.crmrule": "rule gone\n  when contact deleted\n  then notify message: \"gone\"\n"])
+        let ana = #"{"id":"c1","workspace_id":"w1","first_name":"Ana","status":"lead"}"#
+        let out = RunCommand(paths: [dir]).run(text: [
+            line("INSERT", ana),
+            line("INSERT", #"{"id":"c2","first_name":"Bo","status":"lead"}"#),
+            line("UPDATE", #"{"id":"c1","workspace_id":null,"first_name":"Ana","status":"lead"}"#),
+            line("DELETE", nil, old: #"{"id":"c4"}"#),
+            line("DELETE", nil, old: #"{"id":"c1"}"#),
+        ].joined(separator: "\n") + "\n")
+        #expect(out.status == .ok)
+        #expect(out.stdout.split(separator: "\n").count == 1)
+        #expect(out.stdout.hasPrefix(#"{"workspace_id":"w1","rule":"gone""#), "\(out.stdout)")
+        let errors = out.stderr.split(separator: "\n").map(String.init)
+        #expect(errors.contains("<input>:2: error[R5012]: the INSERT of `contact` `c2` was refused: its tenant key `workspace_id` is missing or null"))
+        #expect(errors.contains("<input>:3: error[R5012]: the UPDATE of `contact` `c1` was refused: its tenant key `workspace_id` is missing or null"))
+        #expect(errors.contains { $0.hasPrefix("<input>:4: error[R5012]: the DELETE of `contact` `c4` was refused") && $0.contains("REPLICA IDENTITY FULL") })
+        #expect(errors.last == "rulec run: 5 lines, 2 events, 1 job (pending 1), 0 malformed, 3 refused")
+    }
+
     /// `--explain`: each line's changes, the rules considered, and why each fired or not.
     @Test func explainSaysWhyEachRuleFiredOrNot() throws {
         let dir = try makeDirectory(["r.crmrule": """
@@ -223,7 +245,7 @@ struct RunCommandTests {
 
     @Test func readsAFileLineByLine() throws {
         let dir = try makeDirectory(["a.crmrule": welcomeRules,
-                                     "events.jsonl": line("DELETE", nil, old: #"{"id":"c9"}"#) + "\r\n{\n"])
+                                     "events.jsonl": line("DELETE", nil, old: #"{"id":"c9","workspace_id":"w1"}"#) + "\r\n{\n"])
         var jobs = "", err = ""
         let status = RunCommand(paths: [dir + "/a.crmrule"], input: dir + "/events.jsonl").run(writeJob: { jobs += $0 }, writeError: { err += $0 })
         #expect(status == .ok)
