@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "RulecSchemaTests", dependencies: ["RulecSchema"]),
         .testTarget(name: "RulecSemanticsTests", dependencies: ["RulecSemantics", "RulecSyntax", "RulecSchema"], exclude: ["Cases"]),
         .testTarget(name: "RulecInterpreterTests", dependencies: ["RulecInterpreter", "RulecSemantics", "RulecSyntax", "RulecSchema"]),
-        .testTarget(name: "RulecDriverTests", dependencies: ["RulecDriver", "RulecScenario", "RulecInterpreter"]),
+        .testTarget(name: "RulecDriverTests", dependencies: ["RulecDiagnostics", "RulecDriver", "RulecScenario", "RulecInterpreter"]),
         .testTarget(name: "RulecPostgresTests", dependencies: ["RulecPostgres", "RulecDriver", "RulecSQL", "RulecScenario", "RulecInterpreter"]),
     ]
 )

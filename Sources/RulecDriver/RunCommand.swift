@@ -104,6 +104,14 @@ public struct RunCommand {
     private func loop(lines: inout any LineSource, inputName: String, emit: (JobRecord) -> Void,
                       writeError: @escaping (String) -> Void) -> (status: ExitStatus, counts: Counts) {
         var counts = Counts()
+        let json = renderer.format == .json
+        /// A message about a line of the stream: `file:line: error[CODE]: …`, or with `--format json`
+        /// one JSON object a line, in the keys of the diagnostics' JSON.
+        func lineError(_ code: DiagnosticCode, _ message: String, line: Int?) -> String {
+            guard json else { return "\(line.map { "\(inputName):\($0): " } ?? "")error[\(code.id)]: \(message)\n" }
+            let at = line.map { #","file":\#(ValueFormatting.json(.text(inputName))),"line":\#($0)"# } ?? ""
+            return #"{"code":"\#(code.id)","severity":"error"\#(at),"message":\#(ValueFormatting.json(.text(message)))}"# + "\n"
+        }
         let loaded: ProgramLoader.Loaded
         do { loaded = try loader.load() } catch {
             writeError("error: \(error)\n")
@@ -156,7 +164,7 @@ public struct RunCommand {
                 })
             } catch {
                 counts.malformed += 1
-                writeError("\(inputName):\(counts.lines): error[\(error.code.id)]: \(error.message)\n")
+                writeError(lineError(error.code, error.message, line: counts.lines))
                 continue
             }
             let e = engine ?? Engine(program: program, clock: change.at ?? 0)
@@ -176,9 +184,10 @@ public struct RunCommand {
                 if missing {
                     let entity = program.schema.entities[change.position]
                     counts.refused += 1
-                    writeError("\(inputName):\(counts.lines): error[\(DiagnosticCode.scenarioEventRefused.id)]: the \(change.kind.rawValue) of `\(change.entity)` `\(change.id)` was refused: "
+                    writeError(lineError(.scenarioEventRefused, "the \(change.kind.rawValue) of `\(change.entity)` `\(change.id)` was refused: "
                                + "its tenant key `\(entity.tenantKey ?? "")` is missing or null"
-                               + (change.kind == .delete ? " (a row the run has not seen needs its whole `old_record`: give the table REPLICA IDENTITY FULL)\n" : "\n"))
+                               + (change.kind == .delete ? " (a row the run has not seen needs its whole `old_record`: give the table REPLICA IDENTITY FULL)" : ""),
+                               line: counts.lines))
                     continue
                 }
             }
@@ -196,7 +205,8 @@ public struct RunCommand {
                 }
             } catch {
                 counts.refused += 1
-                writeError("\(inputName):\(counts.lines): error[\(DiagnosticCode.scenarioEventRefused.id)]: the \(change.kind.rawValue) of `\(change.entity)` `\(change.id)` was refused: \(error.description)\n")
+                writeError(lineError(.scenarioEventRefused, "the \(change.kind.rawValue) of `\(change.entity)` `\(change.id)` was refused: \(error.description)",
+                                     line: counts.lines))
             }
             drain(e)
         }
@@ -208,12 +218,17 @@ public struct RunCommand {
             }
             if untilTime >= e.clock {
                 do { try e.apply(.advance(to: untilTime), at: nil) } catch {
-                    writeError("error[\(DiagnosticCode.scenarioEventRefused.id)]: advancing to \(until ?? "") was refused: \(error.description)\n")
+                    writeError(lineError(.scenarioEventRefused, "advancing to \(until ?? "") was refused: \(error.description)", line: nil))
                 }
                 drain(e)
             }
         }
-        writeError("rulec run: \(counts.summary)\n")
+        if json {
+            let byStatus = JobStatus.allCases.compactMap { st in counts.jobs[st].map { "\"\(st.rawValue)\":\($0)" } }.joined(separator: ",")
+            writeError(#"{"summary":{"lines":\#(counts.lines),"events":\#(counts.events),"jobs":{\#(byStatus)},"malformed":\#(counts.malformed),"refused":\#(counts.refused)}}"# + "\n")
+        } else {
+            writeError("rulec run: \(counts.summary)\n")
+        }
         return (.ok, counts)
     }
 }

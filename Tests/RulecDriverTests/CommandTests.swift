@@ -1,4 +1,5 @@
 import Foundation
+import RulecDiagnostics
 import RulecDriver
 import RulecInterpreter
 import Testing
@@ -129,6 +130,17 @@ struct RunCommandTests {
         #expect(errors.contains("<input>:3: error[R5012]: the UPDATE of `contact` `c1` was refused: its tenant key `workspace_id` is missing or null"))
         #expect(errors.contains { $0.hasPrefix("<input>:4: error[R5012]: the DELETE of `contact` `c4` was refused") && $0.contains("REPLICA IDENTITY FULL") })
         #expect(errors.last == "rulec run: 5 lines, 2 events, 1 job (pending 1), 0 malformed, 3 refused")
+    }
+
+    /// With `--format json`, stderr is JSON too: line errors in the diagnostics' keys, the summary.
+    @Test func jsonFormatForLineErrorsAndSummary() throws {
+        let dir = try makeDirectory(["r.crmrule": "rule gone\n  when contact deleted\n  then notify message: \"gone\"\n"])
+        let out = RunCommand(paths: [dir], renderer: DiagnosticRenderer(format: .json, color: false)).run(text: "xx\n")
+        #expect(out.status == .ok)
+        #expect(out.stderr.split(separator: "\n").map(String.init) == [
+            #"{"code":"R5015","severity":"error","file":"<input>","line":1,"message":"malformed JSON: unexpected character at byte 1"}"#,
+            #"{"summary":{"lines":1,"events":0,"jobs":{},"malformed":1,"refused":0}}"#,
+        ])
     }
 
     /// `--explain`: each line's changes, the rules considered, and why each fired or not.
