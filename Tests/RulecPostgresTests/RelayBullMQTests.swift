@@ -167,6 +167,11 @@ import Testing
         let drained = try outbox.wait(upTo: 120) { try outbox.count("status = 'delivered'") == total }
         #expect(drained, "not every job was delivered after the restart: \(outbox.statusText)")
         second.terminate()
+        // Bounded: a relay that does not stop on SIGTERM fails the test instead of hanging CI.
+        let deadline = Date().addingTimeInterval(30)
+        while second.isRunning, Date() < deadline { usleep(50_000) }
+        #expect(!second.isRunning, "the relay did not stop within 30 s of SIGTERM")
+        if second.isRunning { kill(second.processIdentifier, SIGKILL) }
         second.waitUntilExit()
         #expect(second.terminationStatus == 0)
 
