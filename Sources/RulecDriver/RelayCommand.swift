@@ -94,18 +94,11 @@ public struct RelayCommand {
         logger.logLevel = level
 
         let stop = StopSignal()
-        let signals = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                if stop.isRequested { _exit(128 + number) }
-                logger.notice("stopping: finishing deliveries in flight", metadata: ["signal": "\(number)"])
-                stop.request()
-            }
-            source.resume()
-            return source
+        TerminationSignals.receive { [logger] number, count in
+            if count > 1 { _exit(128 + number) }
+            logger.notice("stopping: finishing deliveries in flight", metadata: ["signal": "\(number)"])
+            stop.request()
         }
-        defer { signals.forEach { $0.cancel() } }
 
         let result = blockingRun { [logger] in try await Relay(options: options, logger: logger).run(stop: stop) }
         switch result {
@@ -115,11 +108,6 @@ public struct RelayCommand {
             return CommandOutput(stderr: "error: \(error)\n", status: .inputErrors)
         }
     }
-}
-
-/// The result of work done on another thread, read after a semaphore says it is there.
-private final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
 }
 
 /// Runs async work from synchronous code: the work runs in a task, this thread waits.

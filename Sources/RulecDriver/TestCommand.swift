@@ -113,16 +113,16 @@ public struct TestCommand {
         }
         var diagnostics = loaded.diagnostics
         let loader = ScenarioLoader(program: program, sources: loaded.sources)
-        var scenarios: [Scenario] = []
-        var invalid = 0
+        var entries: [TestFileEntry] = []
+        var unreadableFiles = 0
         for path in files.tests {
-            let (s, d, n) = loader.loadCounting(path: path)
-            scenarios += s
-            diagnostics += d
-            invalid += n
+            let file = loader.read(path: path)
+            entries += file.entries
+            diagnostics += file.fileDiagnostics
+            if file.fileDiagnostics.contains(where: { $0.severity == .error }) { unreadableFiles += 1 }
         }
         if let filter, !filter.isEmpty {
-            scenarios = scenarios.filter { $0.name.localizedCaseInsensitiveContains(filter) }
+            entries = entries.filter { $0.name.localizedCaseInsensitiveContains(filter) }
         }
         var factory = backend
         var pool: PostgresBackendPool?
@@ -137,8 +137,12 @@ public struct TestCommand {
         defer { pool?.close() }
         let runner = ScenarioRunner(program: program, backend: factory)
         var passed = 0, failed = 0, errors = 0
-        for scenario in scenarios {
-            let r = runner.run(scenario, sources: loaded.sources)
+        for entry in entries {
+            let r: ScenarioResult
+            switch entry {
+            case .scenario(let scenario): r = runner.run(scenario, sources: loaded.sources)
+            case .unreadable(let scenario): r = ScenarioResult(unreadable: scenario, sources: loaded.sources)
+            }
             switch r.outcome {
             case .passed: passed += 1
             case .failed: failed += 1
@@ -160,8 +164,8 @@ public struct TestCommand {
         }
         let errorCount = diagnostics.filter { $0.severity == .error }.count
         out.stderr = renderer.report(Diagnostic.sorted(diagnostics), sources: loaded.sources)
-        // Scenarios that could not be read are failures too (their errors are above).
-        let summary = "\(passed) passed, \(failed + errors + invalid) failed\n"
+        // Files that could not be read are failures too (their errors are above).
+        let summary = "\(passed) passed, \(failed + errors + unreadableFiles) failed\n"
         if format == .text { out.stdout += summary } else { out.stderr += summary }
         if errorCount > 0 || errors > 0 { out.status = .inputErrors }
         else if failed > 0 { out.status = .testsFailed }

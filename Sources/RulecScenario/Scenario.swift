@@ -35,6 +35,49 @@ public struct Scenario: Sendable {
     }
 }
 
+/// A scenario of a test file that has errors: it is reported under its name and place (and
+/// filtered by name like the others) but never run.
+public struct UnreadableScenario: Sendable {
+    public var name: String
+    public var path: String
+    /// Where the scenario starts (its mapping).
+    public var range: SourceRange
+    /// Its errors (and any warnings), in file order.
+    public var diagnostics: [Diagnostic]
+}
+
+/// What a test file holds, in file order.
+public enum TestFileEntry: Sendable {
+    case scenario(Scenario)
+    case unreadable(UnreadableScenario)
+
+    public var name: String {
+        switch self {
+        case .scenario(let s): s.name
+        case .unreadable(let u): u.name
+        }
+    }
+}
+
+/// One test file read: its scenarios in file order, and the errors that belong to the file as a
+/// whole (it is not YAML, not UTF-8, empty) rather than to one scenario.
+public struct TestFile: Sendable {
+    public var entries: [TestFileEntry]
+    public var fileDiagnostics: [Diagnostic]
+
+    /// The scenarios that can run.
+    public var scenarios: [Scenario] {
+        entries.compactMap { if case .scenario(let s) = $0 { s } else { nil } }
+    }
+
+    /// Every diagnostic of the file, its scenarios' included.
+    public var diagnostics: [Diagnostic] {
+        var all = fileDiagnostics
+        for case .unreadable(let u) in entries { all += u.diagnostics }
+        return Diagnostic.sorted(all)
+    }
+}
+
 /// A row of `given`.
 public struct GivenRow: Sendable {
     public var entity: String

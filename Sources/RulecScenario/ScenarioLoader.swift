@@ -24,33 +24,34 @@ public struct ScenarioLoader {
 
     /// Reads and parses the file at `path`.
     public func load(path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic]) {
-        let r = loadCounting(path: path)
-        return (r.scenarios, r.diagnostics)
+        let file = read(path: path)
+        return (file.scenarios, file.diagnostics)
     }
 
-    /// As `load(path:)`, also counting the scenarios that could not be read (a file that cannot
-    /// be read at all counts as one), so that a summary can count them as failed.
-    public func loadCounting(path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic], invalid: Int) {
+    /// Reads the file at `path`: the scenarios that can run, and those that cannot with their
+    /// errors, in file order.
+    public func read(path: String) -> TestFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            return ([], [.error(.scenarioUnreadable, "cannot read the test file `\(path)`", at: nil)], 1)
+            return TestFile(entries: [], fileDiagnostics: [.error(.scenarioUnreadable, "cannot read the test file `\(path)`", at: nil)])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            return ([], [.error(.scenarioUnreadable, "the test file `\(path)` is not UTF-8 text", at: nil)], 1)
+            return TestFile(entries: [], fileDiagnostics: [.error(.scenarioUnreadable, "the test file `\(path)` is not UTF-8 text", at: nil)])
         }
         return read(yaml: text, path: path)
     }
 
     /// Parses `yaml`, registering it in `sources` under `path`.
     public func load(yaml: String, path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic]) {
-        let r = read(yaml: yaml, path: path)
-        return (r.scenarios, r.diagnostics)
+        let file = read(yaml: yaml, path: path)
+        return (file.scenarios, file.diagnostics)
     }
 
-    private func read(yaml: String, path: String) -> (scenarios: [Scenario], diagnostics: [Diagnostic], invalid: Int) {
+    /// Parses `yaml`, registering it in `sources` under `path`.
+    public func read(yaml: String, path: String) -> TestFile {
         let file = sources.add(SourceFile(path: path, text: yaml))
         var reader = ScenarioReader(map: YAMLSourceMap(file: file, bytes: Array(yaml.utf8)), path: path, program: program)
-        let scenarios = reader.read(yaml)
-        return (scenarios, Diagnostic.sorted(reader.diagnostics), reader.invalidScenarios)
+        let entries = reader.read(yaml)
+        return TestFile(entries: entries, fileDiagnostics: Diagnostic.sorted(reader.diagnostics))
     }
 }
 
@@ -60,11 +61,10 @@ struct ScenarioReader {
     let path: String
     let program: CheckedProgram
     let converter: ValueConverter
+    /// The diagnostics of the file as a whole, and of the scenario being read until it is done.
     var diagnostics: [Diagnostic] = []
-    /// Errors so far in the scenario being read; a scenario with any is not returned.
+    /// Errors so far in the scenario being read; a scenario with any is returned as unreadable.
     private var scenarioErrors = 0
-    /// Scenarios not returned because of errors (a file that does not parse counts as one).
-    private(set) var invalidScenarios = 0
 
     static let scenarioKeys = ["name", "now", "settings", "given", "events", "expect", "expect_rows"]
     static let expectKeys = ["rule", "action", "entity", "entity_id", "workspace_id", "status", "run_at", "priority", "params"]
@@ -81,41 +81,47 @@ struct ScenarioReader {
 
     // MARK: - Entry
 
-    mutating func read(_ yaml: String) -> [Scenario] {
+    mutating func read(_ yaml: String) -> [TestFileEntry] {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
             report(yamlError: error, yaml: yaml)
-            invalidScenarios += 1
             return []
         }
         guard let root else {
             error(.scenarioUnreadable, "the test file is empty", at: SourceRange(file: map.file, start: 0, end: 0),
                   help: "write a scenario: `name`, `now`, `given`, `events` and `expect`; see docs/testing.md")
-            invalidScenarios += 1
             return []
         }
         let base = ((path as NSString).lastPathComponent as String).replacingOccurrences(of: ".test.yaml", with: "")
         switch root {
         case .sequence(let seq):
-            var out: [Scenario] = []
-            for (i, node) in seq.enumerated() {
-                if let s = readScenario(node, defaultName: "\(base) #\(i + 1)") { out.append(s) } else { invalidScenarios += 1 }
-            }
-            return out
+            return seq.enumerated().map { i, node in entry(node, defaultName: "\(base) #\(i + 1)") }
         default:
-            guard let s = readScenario(root, defaultName: base) else { invalidScenarios += 1; return [] }
-            return [s]
+            return [entry(root, defaultName: base)]
         }
+    }
+
+    /// One scenario, with the diagnostics it raised taken out of the file's into its own.
+    private mutating func entry(_ node: Node, defaultName: String) -> TestFileEntry {
+        let start = diagnostics.count
+        let (scenario, name) = readScenario(node, defaultName: defaultName)
+        guard let scenario else {
+            let own = Array(diagnostics[start...])
+            diagnostics.removeSubrange(start...)
+            return .unreadable(UnreadableScenario(name: name, path: path, range: map.range(of: node), diagnostics: Diagnostic.sorted(own)))
+        }
+        return .scenario(scenario)
     }
 
     // MARK: - Scenario
 
-    private mutating func readScenario(_ node: Node, defaultName: String) -> Scenario? {
+    /// The scenario (nil when it has errors) and its name.
+    private mutating func readScenario(_ node: Node, defaultName: String) -> (Scenario?, String) {
         scenarioErrors = 0
         guard let m = mapping(node, expected: "a scenario: a mapping with `name`, `now`, `given`, `events` and `expect`") else {
-            return nil
+            return (nil, defaultName)
         }
         checkKeys(m, allowed: Self.scenarioKeys, in: "a scenario")
         var name = defaultName
@@ -133,7 +139,7 @@ struct ScenarioReader {
         if let n = m["events"], !isNull(n) { scenario.events = readEvents(n, now: now) }
         if let n = m["expect"] { scenario.expect = isNull(n) ? [] : readExpect(n) }
         if let n = m["expect_rows"], !isNull(n) { scenario.expectRows = readExpectRows(n) }
-        return scenarioErrors == 0 ? scenario : nil
+        return (scenarioErrors == 0 ? scenario : nil, name)
     }
 
     // MARK: - Settings

@@ -28,6 +28,23 @@ public struct ScenarioResult: Sendable {
     /// A refused row or event.
     public var diagnostics: [Diagnostic]
 
+    init(name: String, path: String, line: Int, outcome: Outcome, diagnostics: [Diagnostic] = []) {
+        self.name = name
+        self.path = path
+        self.line = line
+        self.outcome = outcome
+        self.failures = []
+        self.expectedJobs = nil
+        self.actualJobs = []
+        self.diagnostics = diagnostics
+    }
+
+    /// A scenario with errors in its test file: reported in its place as an error, never run.
+    public init(unreadable scenario: UnreadableScenario, sources: SourceManager?) {
+        self.init(name: scenario.name, path: scenario.path, line: scenarioLine(scenario.range, in: sources),
+                  outcome: .error, diagnostics: scenario.diagnostics)
+    }
+
     /// The readable diff printed under a `FAIL` line: the differences, then both lists of jobs.
     public var diffText: String {
         guard outcome == .failed else { return "" }
@@ -43,6 +60,12 @@ public struct ScenarioResult: Sendable {
         if actualJobs.isEmpty { out += "      (none)\n" }
         return out
     }
+}
+
+/// The 1-based line where a scenario starts (0 without its source).
+private func scenarioLine(_ range: SourceRange, in sources: SourceManager?) -> Int {
+    guard let sources, range.file < sources.files.count else { return 0 }
+    return sources[range.file].lineAndColumn(of: range.start).line
 }
 
 /// The compact one-line forms of job records used in diffs.
@@ -77,8 +100,8 @@ public struct ScenarioRunner {
     /// Seeds `given`, applies the events in order with their `at`, then checks `expect` against every
     /// job record (count and order) and `expect_rows` against the rows.
     public func run(_ scenario: Scenario, sources: SourceManager? = nil) -> ScenarioResult {
-        var result = ScenarioResult(name: scenario.name, path: scenario.path, line: line(of: scenario.range, in: sources),
-                                    outcome: .passed, failures: [], expectedJobs: nil, actualJobs: [], diagnostics: [])
+        var result = ScenarioResult(name: scenario.name, path: scenario.path, line: scenarioLine(scenario.range, in: sources),
+                                    outcome: .passed)
         let backend: any ScenarioBackend
         do {
             backend = try makeBackend(program, scenario.settings, scenario.now)
@@ -143,11 +166,6 @@ public struct ScenarioRunner {
         r.outcome = .error
         r.diagnostics.append(.error(.scenarioEventRefused, message, at: range))
         return r
-    }
-
-    private func line(of range: SourceRange, in sources: SourceManager?) -> Int {
-        guard let sources, range.file < sources.files.count else { return 0 }
-        return sources[range.file].lineAndColumn(of: range.start).line
     }
 
     // MARK: - Comparison

@@ -54,6 +54,28 @@ struct TestCommandTests {
         #expect(out.stdout.hasSuffix("1 passed, 2 failed\n"), "\(out.stdout)\(out.stderr)")
     }
 
+    @Test func scenariosWithErrorsAreListedInPlaceAndFilteredByName() throws {
+        let list = "- " + languageExampleScenario.replacingOccurrences(of: "\n", with: "\n  ")
+            + "\n- {name: clock runs back, now: 2026-11-24T09:00:00Z, events: [{advance: 2026-11-23T09:00:00Z}]}\n"
+        let dir = try makeDirectory(["a.crmrule": welcomeRules, "x.test.yaml": list])
+        let all = TestCommand(paths: [dir]).run()
+        #expect(all.status == .inputErrors)
+        let lines = all.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(all.stdout)")
+        #expect(lines.first?.hasPrefix("PASS welcome sms on conversion (") == true)
+        let secondLine = list[..<list.range(of: "- {name: clock")!.lowerBound].filter { $0 == "\n" }.count + 1
+        #expect(lines.dropFirst().first?.hasPrefix("ERROR clock runs back (") == true, "\(all.stdout)")
+        #expect(lines.dropFirst().first?.hasSuffix("x.test.yaml:\(secondLine))") == true, "\(all.stdout)")
+        #expect(lines.dropFirst(2).first?.contains("before the clock") == true)
+        #expect(lines.last == "1 passed, 1 failed")
+        #expect(all.stderr.contains("error[R5013]"))
+
+        let filtered = TestCommand(paths: [dir], filter: "welcome").run()
+        #expect(filtered.status == .ok, "a scenario left out by --filter is not reported: \(filtered.stdout)\(filtered.stderr)")
+        #expect(filtered.stdout.hasSuffix("\n1 passed, 0 failed\n"))
+        #expect(!filtered.stderr.contains("R5013"))
+    }
+
     @Test("a listed null matches an optional param left out; a list given to a json param matches as JSON")
     func paramMatching() throws {
         let rules = """

@@ -155,25 +155,20 @@ import Testing
             return p
         }
         let first = try startRelay()
-        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        defer { first.killIfRunning() }
         let started = try outbox.wait(upTo: 60) { try outbox.count("status = 'delivered'") >= 300 }
         #expect(started, "the first relay delivered nothing")
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        first.killIfRunning()
         let stranded = try outbox.count("status = 'delivering'")
 
         let second = try startRelay()
-        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        defer { second.killIfRunning() }
         let drained = try outbox.wait(upTo: 120) { try outbox.count("status = 'delivered'") == total }
         #expect(drained, "not every job was delivered after the restart: \(outbox.statusText)")
         second.terminate()
         // Bounded: a relay that does not stop on SIGTERM fails the test instead of hanging CI.
-        let deadline = Date().addingTimeInterval(30)
-        while second.isRunning, Date() < deadline { usleep(50_000) }
-        #expect(!second.isRunning, "the relay did not stop within 30 s of SIGTERM")
-        if second.isRunning { kill(second.processIdentifier, SIGKILL) }
-        second.waitUntilExit()
-        #expect(second.terminationStatus == 0)
+        let status = second.exitStatus(within: 30)
+        #expect(status == 0, "the relay did not stop cleanly within 30 s of SIGTERM (status \(status.map(String.init) ?? "none: still running"))")
 
         let records = consumer.waitFor(total, upTo: 120)
         try await Task.sleep(for: .seconds(1))
@@ -210,7 +205,7 @@ import Testing
             throw RelayTestEnvironment.Missing(description: "the private redis-server did not start on port \(port)")
         }
         var server = try await startRedis()
-        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        defer { server.killIfRunning() }
         let url = "redis://127.0.0.1:\(port)"
         let relay = InProcessRelay(try RelayOptions.forTests(outbox, to: url))
 
@@ -221,7 +216,7 @@ import Testing
             total += try outbox.insertJobs(25, queue: queue, tag: "r\(round)")
             if round == 10 {
                 _ = try? await RedisConnection.connect(host: "127.0.0.1", port: port).send(["SHUTDOWN", "SAVE"])
-                server.waitUntilExit()
+                _ = server.exitStatus(within: 10)
             }
             if round == 25 { server = try await startRedis() }
             try await Task.sleep(for: .milliseconds(50))

@@ -90,11 +90,14 @@ enum RelayTestEnvironment {
         let sink = Sink(), group = DispatchGroup()
         group.enter(); DispatchQueue.global().async { sink.out = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         group.enter(); DispatchQueue.global().async { sink.err = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        while p.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if p.isRunning { p.terminate() }
-        p.waitUntilExit()
+        var status = p.exitStatus(within: max(0, deadline.timeIntervalSinceNow))
+        if status == nil {
+            p.terminate()
+            status = p.exitStatus(within: 5)
+            if status == nil { p.killIfRunning() }
+        }
         _ = group.wait(timeout: .now() + 5)
-        return (p.terminationStatus, String(decoding: sink.out, as: UTF8.self), String(decoding: sink.err, as: UTF8.self))
+        return (status ?? -1, String(decoding: sink.out, as: UTF8.self), String(decoding: sink.err, as: UTF8.self))
     }
 
     static var quietLogger: Logger {
@@ -192,7 +195,7 @@ final class BullMQConsumer: @unchecked Sendable {
     init(redisURL: String, queues: [String], expect: Int = 0, timeout: TimeInterval = 240) throws {
         let python = try RelayTestEnvironment.bullmqPython.get()
         output = FileManager.default.temporaryDirectory.appendingPathComponent("rulec-bullmq-\(UUID().uuidString).jsonl")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [RelayTestEnvironment.packageRoot.appendingPathComponent("scripts/bullmq_consumer.py").path,
                              "--redis", redisURL, "--out", output.path, "--expect", String(expect), "--timeout", String(Int(timeout))]
@@ -214,25 +217,23 @@ final class BullMQConsumer: @unchecked Sendable {
     func waitFor(_ count: Int, upTo timeout: TimeInterval) -> [[String: Any]] {
         let deadline = Date().addingTimeInterval(timeout)
         var r = records()
-        while r.count < count, Date() < deadline, process.isRunning || r.count < count {
+        while r.count < count, Date() < deadline {
+            let exited = process.hasExited
             Thread.sleep(forTimeInterval: 0.1)
             r = records()
-            if !process.isRunning { break }
+            if exited { break }   // read once more after the exit: nothing more will come
         }
         return r
     }
 
     func stop() {
-        if process.isRunning { process.terminate() }
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        if !process.hasExited { process.terminate() }
+        if process.exitStatus(within: 15) == nil { process.killIfRunning() }
         try? FileManager.default.removeItem(at: output)
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.killIfRunning()
     }
 }
 

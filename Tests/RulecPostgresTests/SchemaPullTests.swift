@@ -57,8 +57,9 @@ private struct PullServer {
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+        let status = process.exitStatus(within: 120)
+        if status == nil { process.killIfRunning() }
+        return (status ?? -1, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
                 (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 
