@@ -19,6 +19,7 @@ extension RuleChecker {
         guard let spec = schema.action(named: name.name) else {
             var help = checker.suggestion(for: name.name, among: schema.actions.map(\.name), kind: "actions")
             if schema.entity(named: name.name) != nil { help = "to change data write `create \(name.name) with …` or `update \(name.name) set …`" }
+            else if schema.actions.isEmpty { help = "the schema declares no actions: add an `actions:` section to it (docs/schema.md), e.g. `\(name.name): {params: {…}}`" }
             report(.error(.unknownAction, "unknown action `\(name.name)`", at: name.range, help: help))
             return nil
         }
