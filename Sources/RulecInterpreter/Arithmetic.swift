@@ -16,7 +16,7 @@ enum Comparison {
                 if !e { return false }
             }
             return true
-        case let (.json(x), .json(y)): return x == y
+        case let (.json(x), .json(y)): return x == y || JSONBText.comparable(x) == JSONBText.comparable(y)
         default: return compare(a, b).map { $0 == 0 }
         }
     }

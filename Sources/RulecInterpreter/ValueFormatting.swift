@@ -108,7 +108,18 @@ public enum ValueFormatting {
 /// written. Job params and idempotency keys use it so both backends print and hash them alike.
 enum JSONBText {
     static func canonical(_ text: String) -> String {
-        var p = Reader(bytes: Array(text.utf8))
+        read(text, comparing: false)
+    }
+
+    /// The form in which two documents are equal exactly when `jsonb` says so: the canonical
+    /// form with numbers by value (`1.0` and `1.00` as `1`), as `=` and `IS DISTINCT FROM`
+    /// compare them in PostgreSQL.
+    static func comparable(_ text: String) -> String {
+        read(text, comparing: true)
+    }
+
+    private static func read(_ text: String, comparing: Bool) -> String {
+        var p = Reader(bytes: Array(text.utf8), comparing: comparing)
         p.skipSpace()
         guard let out = p.value() else { return text }
         p.skipSpace()
@@ -117,10 +128,15 @@ enum JSONBText {
 
     private struct Reader {
         let bytes: [UInt8]
+        /// Numbers by value (trailing fraction zeros dropped) rather than as written.
+        let comparing: Bool
         var i = 0
         var depth = 0
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: [UInt8], comparing: Bool) {
+            self.bytes = bytes
+            self.comparing = comparing
+        }
 
         mutating func skipSpace() {
             while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
@@ -178,7 +194,12 @@ enum JSONBText {
                 let word = String(decoding: bytes[start..<i], as: UTF8.self)
                 if ["true", "false", "null"].contains(word) { return word }
                 guard word.range(of: #"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil else { return nil }
-                return NumericText.jsonb(word)
+                guard let number = NumericText.jsonb(word) else { return nil }
+                guard comparing, number.contains(".") else { return number }
+                var value = Substring(number)
+                while value.last == "0" { value = value.dropLast() }
+                if value.last == "." { value = value.dropLast() }
+                return value == "-0" ? "0" : String(value)
             }
         }
 

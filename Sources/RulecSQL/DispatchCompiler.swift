@@ -51,7 +51,7 @@ struct DispatchCompiler {
 
     private func expressionCompiler(row: String, rule: CheckedRule, entity e: Entity) -> SQLExpressionCompiler {
         let workspace = e.tenantKey.flatMap { e.field(named: $0) }.map { "(\(row).\(SQLQuoting.identifier($0.name)))::text" } ?? "NULL::text"
-        return SQLExpressionCompiler(schema: schema, bindings: [rule.entity: (rule.entity, row)], oldRow: "OLD", now: "v_now",
+        return SQLExpressionCompiler(schema: schema, bindings: [rule.entity: (rule.entity, row)], oldRow: (rule.entity, "OLD"), now: "v_now",
                                      workspace: workspace, ruleName: rule.name,
                                      params: Dictionary(uniqueKeysWithValues: rule.params.map { ($0.name, $0) }), aliases: AliasCounter())
     }

@@ -14,7 +14,7 @@ struct FireFunctionCompiler {
     func compiler() -> SQLExpressionCompiler {
         let e = entity
         let workspace = e.tenantKey.flatMap { e.field(named: $0) }.map { "(r.\(SQLQuoting.identifier($0.name)))::text" } ?? "NULL::text"
-        return SQLExpressionCompiler(schema: schema, bindings: [rule.entity: (rule.entity, "r")], oldRow: "o", now: "v_now",
+        return SQLExpressionCompiler(schema: schema, bindings: [rule.entity: (rule.entity, "r")], oldRow: (rule.entity, "o"), now: "v_now",
                                      workspace: workspace, ruleName: rule.name,
                                      params: Dictionary(uniqueKeysWithValues: rule.params.map { ($0.name, $0) }), aliases: AliasCounter())
     }

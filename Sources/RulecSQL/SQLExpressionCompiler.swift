@@ -12,8 +12,9 @@ struct SQLExpressionCompiler {
     let schema: Schema
     /// Bound names → the entity and the SQL that denotes the row (`r`, `NEW`, an alias).
     var bindings: [String: (entity: String, sql: String)]
-    /// SQL for `old(field)`'s row.
-    var oldRow: String?
+    /// `old(field)`'s row: the trigger's entity and the SQL of its row before the change.
+    /// Named apart from `bindings`, which inside an aggregate also hold the related row.
+    var oldRow: (entity: String, sql: String)?
     /// SQL for `now`.
     var now: String
     /// SQL for the workspace id of the rule's row, to read param overrides.
@@ -59,8 +60,8 @@ struct SQLExpressionCompiler {
             }
             return "NULL"
         case .old(let field):
-            guard let oldRow, let entity = bindings.values.first.flatMap({ schema.entity(named: $0.entity) }) else { return "NULL" }
-            return read(oldRow, entity.field(named: field)!)
+            guard let oldRow, let entity = schema.entity(named: oldRow.entity), let f = entity.field(named: field) else { return "NULL" }
+            return read(oldRow.sql, f)
         case let .call(fn, args):
             let a = args.map(compile)
             switch fn {
