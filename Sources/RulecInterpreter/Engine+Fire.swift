@@ -197,7 +197,9 @@ extension Engine {
         if let once = compiled.rule.oncePer {
             var subject: String? = entityId
             if case .foreignKey(let slot) = compiled.onceSubject {
-                subject = slot.flatMap { row[$0].keyText }
+                // A related row counts within the firing row's workspace: a foreign key that
+                // points into another workspace must not use up that workspace's once-per.
+                subject = slot.flatMap { row[$0].keyText }.map { OncePerSubject.related($0, workspace: workspace) }
             }
             if let subject {
                 let key = "\(compiled.name)|\(subject)"

@@ -37,7 +37,7 @@ struct FireFunctionCompiler {
         if let once = rule.oncePer {
             var subject = "v_id"
             if let rel = once.relation, let r = e.relation(named: rel) {
-                subject = c.read("r", e.field(named: r.foreignKey)!)
+                subject = OncePerSubject.relatedSQL(fk: "(\(c.read("r", e.field(named: r.foreignKey)!)))::text", workspace: "v_ws")
             }
             body.append("v_subject := \(subject);")
             let within = once.every.map { "v_now - v_last < \(SQLQuoting.literal("\($0) microseconds"))::interval" } ?? "true"
