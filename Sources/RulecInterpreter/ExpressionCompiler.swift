@@ -468,9 +468,11 @@ enum Evaluation {
         }
     }
 
-    /// SQL `x IN (list)`: true on a match; unknown if x is null or the list holds a null; else false.
+    /// SQL `x = ANY(list)`: false for an empty list (even when x is null); true on a match;
+    /// unknown if x is null or the list holds a null; else false.
     static func membership(_ x: Value, _ list: Value) -> Value {
         guard case .list(let items) = list else { return .null }
+        if items.isEmpty { return .bool(false) }
         if x.isNull { return .null }
         var sawNull = false
         for item in items {
