@@ -39,12 +39,14 @@ public struct ParseCommand {
 extension DiagnosticRenderer {
     /// The diagnostics, then (for people) a one-line count.
     public func report(_ diagnostics: [Diagnostic], sources: SourceManager) -> String {
-        render(diagnostics, sources: sources) + (format == .text ? summary(diagnostics, files: sources.files.count) : "")
+        render(diagnostics, sources: sources) + (format == .text ? summary(diagnostics) : "")
     }
 }
 
-/// "2 errors, 1 warning in 3 files": printed after diagnostics in text mode.
-func summary(_ diagnostics: [Diagnostic], files: Int) -> String {
+/// "2 errors, 1 warning in 3 files" (the files the diagnostics are in): printed after
+/// diagnostics in text mode.
+func summary(_ diagnostics: [Diagnostic]) -> String {
+    let files = Set(diagnostics.compactMap { $0.range?.file }).count
     let errors = diagnostics.filter { $0.severity == .error }.count
     let warnings = diagnostics.filter { $0.severity == .warning }.count
     if errors == 0 && warnings == 0 { return "" }
@@ -52,5 +54,5 @@ func summary(_ diagnostics: [Diagnostic], files: Int) -> String {
     var parts: [String] = []
     if errors > 0 { parts.append(plural(errors, "error")) }
     if warnings > 0 { parts.append(plural(warnings, "warning")) }
-    return parts.joined(separator: ", ") + " in " + plural(files, "file") + "\n"
+    return parts.joined(separator: ", ") + (files > 0 ? " in " + plural(files, "file") : "") + "\n"
 }

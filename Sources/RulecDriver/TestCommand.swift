@@ -114,15 +114,16 @@ public struct TestCommand {
         var diagnostics = loaded.diagnostics
         let loader = ScenarioLoader(program: program, sources: loaded.sources)
         var entries: [TestFileEntry] = []
-        var unreadableFiles = 0
         for path in files.tests {
             let file = loader.read(path: path)
-            entries += file.entries
-            diagnostics += file.fileDiagnostics
-            if file.fileDiagnostics.contains(where: { $0.severity == .error }) { unreadableFiles += 1 }
-        }
-        if let filter, !filter.isEmpty {
-            entries = entries.filter { $0.name.localizedCaseInsensitiveContains(filter) }
+            // A file that cannot be read is reported whatever the filter: its names are unknown.
+            if let unreadable = file.unreadable { entries.append(.unreadable(unreadable)) }
+            else { diagnostics += file.fileDiagnostics }
+            if let filter, !filter.isEmpty {
+                entries += file.entries.filter { $0.name.localizedCaseInsensitiveContains(filter) }
+            } else {
+                entries += file.entries
+            }
         }
         var factory = backend
         var pool: PostgresBackendPool?
@@ -150,7 +151,7 @@ public struct TestCommand {
             }
             switch format {
             case .text:
-                let place = "(\(r.path):\(r.line))"
+                let place = r.line > 0 ? "(\(r.path):\(r.line))" : "(\(r.path))"
                 switch r.outcome {
                 case .passed: out.stdout += "PASS \(r.name) \(place)\n"
                 case .failed: out.stdout += "FAIL \(r.name) \(place)\n" + r.diffText
@@ -164,8 +165,7 @@ public struct TestCommand {
         }
         let errorCount = diagnostics.filter { $0.severity == .error }.count
         out.stderr = renderer.report(Diagnostic.sorted(diagnostics), sources: loaded.sources)
-        // Files that could not be read are failures too (their errors are above).
-        let summary = "\(passed) passed, \(failed + errors + unreadableFiles) failed\n"
+        let summary = "\(passed) passed, \(failed + errors) failed\n"
         if format == .text { out.stdout += summary } else { out.stderr += summary }
         if errorCount > 0 || errors > 0 { out.status = .inputErrors }
         else if failed > 0 { out.status = .testsFailed }

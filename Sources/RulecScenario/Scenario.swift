@@ -1,3 +1,4 @@
+import Foundation
 import RulecDiagnostics
 import RulecInterpreter
 import RulecSemantics
@@ -40,10 +41,17 @@ public struct Scenario: Sendable {
 public struct UnreadableScenario: Sendable {
     public var name: String
     public var path: String
-    /// Where the scenario starts (its mapping).
-    public var range: SourceRange
+    /// Where the scenario starts (its mapping); nil for a whole file that cannot be read.
+    public var range: SourceRange?
     /// Its errors (and any warnings), in file order.
     public var diagnostics: [Diagnostic]
+
+    public init(name: String, path: String, range: SourceRange?, diagnostics: [Diagnostic]) {
+        self.name = name
+        self.path = path
+        self.range = range
+        self.diagnostics = diagnostics
+    }
 }
 
 /// What a test file holds, in file order.
@@ -62,12 +70,23 @@ public enum TestFileEntry: Sendable {
 /// One test file read: its scenarios in file order, and the errors that belong to the file as a
 /// whole (it is not YAML, not UTF-8, empty) rather than to one scenario.
 public struct TestFile: Sendable {
+    /// The test file, as given.
+    public var path: String?
     public var entries: [TestFileEntry]
     public var fileDiagnostics: [Diagnostic]
 
     /// The scenarios that can run.
     public var scenarios: [Scenario] {
         entries.compactMap { if case .scenario(let s) = $0 { s } else { nil } }
+    }
+
+    /// The file itself as one scenario that cannot run, when it has errors of its own (it is not
+    /// YAML, not UTF-8, empty, too large): named after the file, at its first error.
+    public var unreadable: UnreadableScenario? {
+        let errors = fileDiagnostics.filter { $0.severity == .error }
+        guard let first = errors.first, let path = path else { return nil }
+        let name = ((path as NSString).lastPathComponent as String).replacingOccurrences(of: ".test.yaml", with: "")
+        return UnreadableScenario(name: name, path: path, range: first.range, diagnostics: fileDiagnostics)
     }
 
     /// Every diagnostic of the file, its scenarios' included.

@@ -32,10 +32,10 @@ public struct ScenarioLoader {
     /// errors, in file order.
     public func read(path: String) -> TestFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            return TestFile(entries: [], fileDiagnostics: [.error(.scenarioUnreadable, "cannot read the test file `\(path)`", at: nil)])
+            return TestFile(path: path, entries: [], fileDiagnostics: [.error(.scenarioUnreadable, "cannot read the test file `\(path)`", at: nil)])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            return TestFile(entries: [], fileDiagnostics: [.error(.scenarioUnreadable, "the test file `\(path)` is not UTF-8 text", at: nil)])
+            return TestFile(path: path, entries: [], fileDiagnostics: [.error(.scenarioUnreadable, "the test file `\(path)` is not UTF-8 text", at: nil)])
         }
         return read(yaml: text, path: path)
     }
@@ -51,7 +51,7 @@ public struct ScenarioLoader {
         let file = sources.add(SourceFile(path: path, text: yaml))
         var reader = ScenarioReader(map: YAMLSourceMap(file: file, bytes: Array(yaml.utf8)), path: path, program: program)
         let entries = reader.read(yaml)
-        return TestFile(entries: entries, fileDiagnostics: Diagnostic.sorted(reader.diagnostics))
+        return TestFile(path: path, entries: entries, fileDiagnostics: Diagnostic.sorted(reader.diagnostics))
     }
 }
 
@@ -92,6 +92,11 @@ struct ScenarioReader {
         guard let root else {
             error(.scenarioUnreadable, "the test file is empty", at: SourceRange(file: map.file, start: 0, end: 0),
                   help: "write a scenario: `name`, `now`, `given`, `events` and `expect`; see docs/testing.md")
+            return []
+        }
+        guard YAMLNodeBudget.fits(root) else {
+            error(.scenarioUnreadable, "the test file has more than \(YAMLNodeBudget.nodes) YAML nodes", at: map.range(of: root),
+                  help: "aliases (`*name`) that expand into themselves many times are a common cause")
             return []
         }
         let base = ((path as NSString).lastPathComponent as String).replacingOccurrences(of: ".test.yaml", with: "")

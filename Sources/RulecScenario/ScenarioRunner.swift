@@ -16,7 +16,7 @@ public struct ScenarioResult: Sendable {
 
     public var name: String
     public var path: String
-    /// The 1-based line where the scenario starts in its file.
+    /// The 1-based line where the scenario starts in its file; 0 when unknown.
     public var line: Int
     public var outcome: Outcome
     /// One line per difference, e.g. `job 1: params.body: expected "Hi", got "Hello"`.
@@ -63,8 +63,8 @@ public struct ScenarioResult: Sendable {
 }
 
 /// The 1-based line where a scenario starts (0 without its source).
-private func scenarioLine(_ range: SourceRange, in sources: SourceManager?) -> Int {
-    guard let sources, range.file < sources.files.count else { return 0 }
+private func scenarioLine(_ range: SourceRange?, in sources: SourceManager?) -> Int {
+    guard let sources, let range, range.file < sources.files.count else { return 0 }
     return sources[range.file].lineAndColumn(of: range.start).line
 }
 

@@ -55,8 +55,6 @@ func isIdentifier(_ s: String) -> Bool {
 struct SchemaReader {
     let map: YAMLSourceMap
     var diagnostics: [Diagnostic] = []
-    /// The most YAML nodes read; beyond it the input is refused (aliases can expand without bound).
-    static let nodeBudget = 200_000
 
     init(map: YAMLSourceMap) { self.map = map }
 
@@ -104,9 +102,8 @@ struct SchemaReader {
                   help: "declare at least `entities:`; `rulec schema show` prints the default schema")
             return nil
         }
-        var remaining = Self.nodeBudget
-        guard Self.fits(root, budget: &remaining) else {
-            error(.schemaTooLarge, "the schema has more than \(Self.nodeBudget) YAML nodes", at: map.range(of: root),
+        guard YAMLNodeBudget.fits(root) else {
+            error(.schemaTooLarge, "the schema has more than \(YAMLNodeBudget.nodes) YAML nodes", at: map.range(of: root),
                   help: "aliases (`*name`) that expand into themselves many times are a common cause")
             return nil
         }
@@ -129,21 +126,6 @@ struct SchemaReader {
         var actions: [ActionSpec] = []
         if let node = top["actions"], !isNull(node) { actions = readActions(node, enumNames: enumNames) }
         return Schema(entities: entities, enums: enums, actions: actions)
-    }
-
-    /// Counts nodes until the budget runs out; shared (aliased) subtrees count every time they appear.
-    private static func fits(_ node: Node, budget: inout Int) -> Bool {
-        budget -= 1
-        if budget < 0 { return false }
-        switch node {
-        case .scalar, .alias: return true
-        case .sequence(let s):
-            for n in s where !fits(n, budget: &budget) { return false }
-            return true
-        case .mapping(let m):
-            for (k, v) in m where !fits(k, budget: &budget) || !fits(v, budget: &budget) { return false }
-            return true
-        }
     }
 
     // MARK: - YAML syntax errors

@@ -76,6 +76,19 @@ struct TestCommandTests {
         #expect(!filtered.stderr.contains("R5013"))
     }
 
+    @Test func aTestFileThatCannotBeReadHasAnErrorLineWhateverTheFilter() throws {
+        var bomb = "name: bomb\nnow: 2026-11-24T09:00:00Z\nsettings:\n  w1:\n    welcome_new_customer:\n      params:\n        a0: &l0 [x, x, x, x, x, x, x, x, x]\n"
+        for i in 1...9 { bomb += "        a\(i): &l\(i) [" + Array(repeating: "*l\(i - 1)", count: 9).joined(separator: ", ") + "]\n" }
+        let dir = try makeDirectory(["a.crmrule": welcomeRules, "ok.test.yaml": languageExampleScenario,
+                                     "broken.test.yaml": "events: [\n", "bomb.test.yaml": bomb])
+        let out = TestCommand(paths: [dir], filter: "welcome").run()
+        #expect(out.status == .inputErrors)
+        #expect(out.stdout.contains("ERROR broken ("), "\(out.stdout)")
+        #expect(out.stdout.contains("ERROR bomb ("), "\(out.stdout)")
+        #expect(out.stderr.contains("error[R5014]: the test file has more than 200000 YAML nodes"), "an alias bomb is refused, not expanded")
+        #expect(out.stdout.hasSuffix("\n1 passed, 2 failed\n"), "\(out.stdout)")
+    }
+
     @Test("a listed null matches an optional param left out; a list given to a json param matches as JSON")
     func paramMatching() throws {
         let rules = """
