@@ -186,6 +186,21 @@ enum RuntimeSchema {
     CREATE OR REPLACE FUNCTION rulec.int_result(n numeric) RETURNS bigint
     LANGUAGE sql IMMUTABLE AS $fn$ SELECT CASE WHEN n BETWEEN -9223372036854775808 AND 9223372036854775807 THEN n::bigint END $fn$;
 
+    -- A duration times or divided by a number, exact: microseconds rounded half away from zero, as
+    -- the interpreter does (interval * float8 would round through binary floating point, half to
+    -- even); null beyond the 64-bit range or on division by zero.
+    CREATE OR REPLACE FUNCTION rulec.scale_duration(d interval, f numeric) RETURNS interval
+    LANGUAGE sql IMMUTABLE AS $fn$
+        SELECT CASE WHEN r > -9223372036854775808 AND r < 9223372036854775807 THEN (r::text || ' microseconds')::interval END
+        FROM (SELECT round(extract(epoch FROM d) * 1000000 * f) AS r) x
+    $fn$;
+
+    CREATE OR REPLACE FUNCTION rulec.divide_duration(d interval, f numeric) RETURNS interval
+    LANGUAGE sql IMMUTABLE AS $fn$
+        SELECT CASE WHEN r > -9223372036854775808 AND r < 9223372036854775807 THEN (r::text || ' microseconds')::interval END
+        FROM (SELECT round(extract(epoch FROM d) * 1000000 / nullif(f, 0)) AS r) x
+    $fn$;
+
     -- Division: exact decimals rounded to 10 places, null on division by zero.
     -- PostgreSQL divides to 16 significant digits, fewer places than 10 for large quotients:
     -- a dividend of scale 20 makes it keep 20 places, which are then rounded to the

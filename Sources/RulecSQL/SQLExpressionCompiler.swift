@@ -283,10 +283,11 @@ struct SQLExpressionCompiler {
             if l.type == .timestamp, r.type == .duration { return "rulec.add_time(\(a), -(\(b)))" }
             return "(\(a) - \(b))"
         case .multiply:
-            if r.type == .duration && l.type != .duration { return "(\(b) * \(a))" }
+            if r.type == .duration && l.type != .duration { return "rulec.scale_duration(\(b), (\(a))::numeric)" }
+            if l.type == .duration && r.type != .duration { return "rulec.scale_duration(\(a), (\(b))::numeric)" }
             return "(\(a) * \(b))"
         case .divide:
-            if l.type == .duration { return "(\(a) / nullif(\(b), 0))" }
+            if l.type == .duration { return "rulec.divide_duration(\(a), (\(b))::numeric)" }
             return "rulec.divide(\(a), \(b))"
         }
     }
