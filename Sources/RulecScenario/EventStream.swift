@@ -169,6 +169,11 @@ public struct StreamDecoder: Sendable {
         out.reserveCapacity(members.count)
         for (column, value) in members {
             guard let field = entity.field(named: column) else { continue }
+            // The row after the change is whole, as the database holds it; `old_record` may
+            // lack columns (a table without REPLICA IDENTITY FULL sends only its key).
+            if name == "record", value == .null, !field.nullable, column != entity.key, column != entity.tenantKey {
+                throw malformed("`record.\(column)` is null, but `\(entity.name).\(column)` cannot be null (the schema does not declare it `nullable`)")
+            }
             do { out[column] = try converter.convert(RawValue(json: value), to: field.type) } catch {
                 throw malformed("`\(name).\(column)`: \(error.message)")
             }

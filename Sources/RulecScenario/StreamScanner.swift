@@ -35,6 +35,9 @@ struct StreamScanner {
         /// False for a column the consumer never reads (`init(schema:read:)`): its value is
         /// validated as if it were made, then stored as null.
         let read: Bool
+        /// A `record` may not hold null here (a non-nullable column other than the key and the
+        /// tenant key, which have refusals of their own); `StreamDecoder.row` says why.
+        let refusesNull: Bool
     }
 
     /// A column's name and its closing `"` as the two little-endian words of a key's first 16
@@ -142,7 +145,8 @@ struct StreamScanner {
         for (position, e) in schema.entities.enumerated() {
             var columns: [Column] = []
             for (slot, f) in e.fields.enumerated() where !columns.contains(where: { $0.name.elementsEqual(f.name.utf8) }) {
-                columns.append(Column(name: Array(f.name.utf8), slot: slot, kind: kind(f.type), read: read?[position][slot] ?? true))
+                columns.append(Column(name: Array(f.name.utf8), slot: slot, kind: kind(f.type), read: read?[position][slot] ?? true,
+                                      refusesNull: !f.nullable && f.name != e.key && f.name != e.tenantKey))
             }
             let t = Table(entity: e, position: positions[e.name]!, fields: e.fields.map(\.name),
                           keySlot: e.fields.firstIndex { $0.name == e.key }, columns: columns)
@@ -312,7 +316,7 @@ struct StreamScanner {
                         guard skipRow(&c, table) else { return nil }
                         old = .some(nil)
                     } else {
-                        guard let row = scanRow(&c, table) else { return nil }
+                        guard let row = scanRow(&c, table, isRecord: isRecord) else { return nil }
                         if isRecord { record = .some(row) } else { old = .some(row) }
                     }
                 }
@@ -367,13 +371,16 @@ struct StreamScanner {
         return nil
     }
 
-    private func scanRow(_ c: inout Cursor, _ t: Table) -> RowValues? {
+    /// A row's values by slot; nil where the general decoder would refuse the line (or explain
+    /// more than this scanner can), a null in a column that refuses one in a `record` included.
+    private func scanRow(_ c: inout Cursor, _ t: Table, isRecord: Bool) -> RowValues? {
         guard c.take(0x7B) else { return nil }
         var row = RowValues(repeating: nil, count: t.fields.count)
         if c.take(0x7D) { return row }
         var hint = 0
         while true {
             guard let index = t.key(&c, hint: hint), c.take(0x3A) else { return nil }
+            if isRecord, t.columns[index].refusesNull, c.null() { return nil }
             let slot = t.columns[index].slot
             if t.columns[index].read {
                 guard let v = scanValue(&c, t.columns[index].kind) else { return nil }

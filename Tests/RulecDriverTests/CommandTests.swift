@@ -147,6 +147,20 @@ struct RunCommandTests {
 
     /// A line that would leave a row without its tenant is refused (jobs always carry the tenant);
     /// a delete of a row the run holds needs only the key, as Supabase sends it by default.
+    @Test func aRecordWithNullInAColumnThatCannotBeNullIsRefused() throws {
+        let dir = try makeDirectory(["r.crmrule": "rule hi\n  when contact updated\n  then notify message: \"hi {contact.first_name}\"\n"])
+        let out = RunCommand(paths: [dir]).run(text: [
+            line("INSERT", #"{"id":"c1","workspace_id":"w1","first_name":null,"status":"lead"}"#),
+            line("INSERT", #"{"id":"c1","workspace_id":"w1","first_name":"Ana","status":"lead"}"#),
+            // old_record may lack values (no REPLICA IDENTITY FULL): accepted.
+            line("UPDATE", #"{"id":"c1","workspace_id":"w1","first_name":"Bea","status":"lead"}"#, old: #"{"id":"c1","workspace_id":null,"first_name":null,"status":null}"#),
+        ].joined(separator: "\n") + "\n")
+        #expect(out.status == .ok)
+        #expect(out.stderr.contains("<input>:1: error[R5015]: `record.first_name` is null, but `contact.first_name` cannot be null"), "\(out.stderr)")
+        #expect(out.stdout.split(separator: "\n").count == 1 && out.stdout.contains("hi Bea"), "\(out.stdout)")
+        #expect(out.stderr.contains("1 malformed"))
+    }
+
     @Test func linesWithoutATenantAreRefused() throws {
         let dir = try makeDirectory(["r.crmrule": "rule gone\n  when contact deleted\n  then notify message: \"gone\"\n"])
         let ana = #"{"id":"c1","workspace_id":"w1","first_name":"Ana","status":"lead"}"#
