@@ -135,6 +135,13 @@ public struct ValueConverter: Sendable {
         case .timestamp:
             guard let s = textual(raw) else { throw mismatch(raw, type) }
             guard let t = Timestamps.parse(s) else {
+                // A fraction of more than six digits is ISO 8601 but finer than both backends keep.
+                if s.range(of: #"T\d\d:\d\d:\d\d\.\d{7,}"#, options: .regularExpression) != nil, Timestamps.parse(s.replacingOccurrences(
+                    of: #"(\.\d{6})\d+"#, with: "$1", options: .regularExpression)) != nil {
+                    throw ConversionError(message: "`\(s)` is finer than a microsecond",
+                                          help: "timestamps keep microseconds, as PostgreSQL does: write at most 6 fractional digits",
+                                          isTimestamp: true)
+                }
                 throw ConversionError(message: "`\(s)` is not a timestamp",
                                       help: "write ISO 8601, e.g. `2026-11-24T09:00:00Z` (UTC) or `2026-11-24T11:00:00+02:00`",
                                       isTimestamp: true)

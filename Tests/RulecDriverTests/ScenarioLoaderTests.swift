@@ -49,6 +49,13 @@ struct ScenarioLoaderTests {
         #expect(message == "`2026-11-31T10:00:00Z` is not a timestamp")
     }
 
+    @Test func timestampFinerThanAMicrosecondSaysSo() throws {
+        let (place, message, help) = try only("now: 2026-11-24T09:00:00Z\nevents:\n  - {advance: 2026-12-01T00:00:00.0000005Z}\n")
+        #expect(place == "R5009 3:15")
+        #expect(message == "`2026-12-01T00:00:00.0000005Z` is finer than a microsecond")
+        #expect(help?.contains("at most 6 fractional digits") == true)
+    }
+
     @Test func unknownField() throws {
         let (place, message, help) = try only("""
             now: 2026-11-24T09:00:00Z
