@@ -120,6 +120,10 @@ public struct ValueConverter: Sendable {
             guard let s = numeric(raw), Self.isDecimalSpelling(s), let d = Decimal(string: s, locale: Locale(identifier: "en_US_POSIX")) else {
                 throw mismatch(raw, type)
             }
+            guard DecimalDigits.fits(s) else {
+                throw ConversionError(message: "`\(s)` has more digits than a decimal holds",
+                                      help: "decimals are exact to \(DecimalDigits.limit) significant digits")
+            }
             return .decimal(d)
         case .bool:
             switch raw {

@@ -14,13 +14,9 @@ extension RuleChecker {
             return nil
         case .number(let text):
             if text.contains(".") {
-                // Decimals are exact to 38 significant digits (PostgreSQL's numeric holds more,
-                // but the interpreter's arithmetic would round): more is refused, not rounded.
-                let digits = text.drop { $0 == "0" || $0 == "." || $0 == "-" }.filter(\.isNumber)
-                let significant = text.contains(".") ? digits.reversed().drop { $0 == "0" }.count : digits.count
-                guard significant <= 38, let d = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+                guard DecimalDigits.fits(text), let d = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
                     report(.error(.typeMismatch, "the number `\(text)` has more digits than a decimal holds", at: r,
-                                  help: "decimals are exact to 38 significant digits"))
+                                  help: "decimals are exact to \(DecimalDigits.limit) significant digits"))
                     return nil
                 }
                 return TypedExpr(.literal(.decimal(d)), .decimal, r, nullable: false)
