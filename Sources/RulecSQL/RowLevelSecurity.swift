@@ -1,7 +1,10 @@
 import RulecSchema
 
-/// Row level security on rulec's tables, in Supabase's terms: `authenticated` users see and change
-/// only rows of workspaces they are members of (`auth.uid()`), `service_role` sees all. On plain
+/// Row level security on rulec's tables, in Supabase's terms: `authenticated` users see only rows
+/// of workspaces they are members of (`auth.uid()`) and change only their settings; the jobs,
+/// timers, once-per and rate-limit state are written by rulec alone (a member who could write them
+/// could forge jobs, fire another workspace's timers or use up its once-per); `service_role` sees
+/// and changes all. On plain
 /// PostgreSQL, where those roles or `auth.uid()` do not exist, RLS is enabled and only the table
 /// owner (and superusers) see rows; policies are created only where the roles exist. No role but
 /// the owner may call rulec's functions (`service_role` may call `rulec.tick()`).
@@ -22,11 +25,14 @@ enum RowLevelSecurity {
         }
         var body = ""
         for t in tables {
+            let member = t == "rate_windows" ? membership.replacingOccurrences(of: "workspace_id IN", with: "nullif(workspace_id, '') IN") : membership
+            // Earlier migrations granted writes on every table: taken back on each apply.
+            let access = t == "settings"
+                ? "FOR ALL TO authenticated\n            USING (\(member)) WITH CHECK (\(member));\n        GRANT SELECT, INSERT, UPDATE, DELETE ON rulec.\(t) TO authenticated;"
+                : "FOR SELECT TO authenticated\n            USING (\(member));\n        REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON rulec.\(t) FROM authenticated;\n        GRANT SELECT ON rulec.\(t) TO authenticated;"
             body += """
                     DROP POLICY IF EXISTS rulec_members ON rulec.\(t);
-                    CREATE POLICY rulec_members ON rulec.\(t) FOR ALL TO authenticated
-                        USING (\(t == "rate_windows" ? membership.replacingOccurrences(of: "workspace_id IN", with: "nullif(workspace_id, '') IN") : membership)) WITH CHECK (\(t == "rate_windows" ? membership.replacingOccurrences(of: "workspace_id IN", with: "nullif(workspace_id, '') IN") : membership));
-                    GRANT SELECT, INSERT, UPDATE, DELETE ON rulec.\(t) TO authenticated;
+                    CREATE POLICY rulec_members ON rulec.\(t) \(access)
 
             """
         }

@@ -108,6 +108,29 @@ import Testing
             }
             try db.client.execute("ROLLBACK; RESET ROLE; RESET request.jwt.claims")
         }
+
+        // Members only read the outbox and the rule state: a member who could write them could forge
+        // jobs, fire another workspace's timers, or use up its once-per. Settings are theirs to change.
+        let writes = [
+            "INSERT INTO rulec.jobs (workspace_id, rule, action, entity, entity_id, params, status, run_at, priority, idempotency_key) VALUES ('w1', 'greet', 'webhook', 'contact', 'c1', '{}', 'pending', now(), 'high', 'forged')",
+            "UPDATE rulec.jobs SET params = '{}' WHERE workspace_id = 'w1'",
+            "DELETE FROM rulec.jobs WHERE workspace_id = 'w1'",
+            "INSERT INTO rulec.timers (rule, trigger_index, entity, entity_id, workspace_id, fire_at) VALUES ('greet', 0, 'contact', 'c2', 'w1', now())",
+            "INSERT INTO rulec.once_per (rule, subject, workspace_id, last_fire) VALUES ('greet', 'c2', 'w1', now())",
+            "INSERT INTO rulec.rate_windows (rule, workspace_id, window_index, fires) VALUES ('greet', 'w1', 0, 99)",
+        ]
+        for write in writes {
+            do {
+                _ = try db.client.query("BEGIN; SET LOCAL ROLE authenticated; SET request.jwt.claims = '{\"sub\": \"\(Self.user1)\"}'; \(write)")
+                Issue.record("an authenticated user could write: \(write)")
+            } catch {
+                #expect("\(error)".contains("permission denied"), "\(error)")
+            }
+            try db.client.execute("ROLLBACK; RESET ROLE; RESET request.jwt.claims")
+        }
+        let own = try db.client.query("BEGIN; SET LOCAL ROLE authenticated; SET request.jwt.claims = '{\"sub\": \"\(Self.user1)\"}'; UPDATE rulec.settings SET active = false WHERE rule = 'greet' RETURNING workspace_id")
+        try db.client.execute("ROLLBACK; RESET ROLE; RESET request.jwt.claims")
+        #expect(own.compactMap { $0.first ?? nil } == ["w1"], "a member changes the settings of their workspace only: \(own)")
     }
 
     @Test("the migration applies on plain PostgreSQL, without Supabase's roles and auth schema")
