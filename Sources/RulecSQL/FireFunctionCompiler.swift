@@ -126,15 +126,19 @@ struct FireFunctionCompiler {
         return SQLNames.dollarQuoted(text)
     }
 
-    /// A data action in a block of its own: when it would break a constraint of the user's database
-    /// (NOT NULL, a foreign key, a CHECK), it and what it cascaded into are undone and a warning
-    /// goes to the server log, and the user's change goes on. Test databases relax those
-    /// constraints, as the interpreter knows none of them; this guards production only.
+    /// A data action in a block of its own: when the user's database refuses it (a NOT NULL, a
+    /// foreign key or a CHECK it would break, a value too long for a `varchar(n)`, an error raised
+    /// by one of the user's own triggers), it and what it cascaded into are undone, a warning goes
+    /// to the server log, and the user's change goes on. Test databases relax those constraints,
+    /// as the interpreter knows none of them; this guards production only. A serialization
+    /// failure or deadlock (class 40) still rolls the user's transaction back, to be retried.
     private static func guarded(_ statement: String, rule: String, action: String) -> String {
         """
         BEGIN
                 \(statement)
-            EXCEPTION WHEN integrity_constraint_violation THEN
+            EXCEPTION WHEN transaction_rollback THEN
+                RAISE;
+            WHEN OTHERS THEN
                 RAISE WARNING 'rulec: rule % skipped its %: %', \(SQLQuoting.literal(rule)), \(SQLQuoting.literal(action)), SQLERRM;
             END;
         """

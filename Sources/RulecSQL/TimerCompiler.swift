@@ -103,7 +103,16 @@ struct TimerCompiler {
                 DELETE FROM rulec.timers WHERE rule = v_timer.rule AND trigger_index = v_timer.trigger_index AND entity_id = v_timer.entity_id;
                 PERFORM set_config('rulec.now', v_timer.fire_at::text, true);
                 PERFORM set_config('rulec.depth_offset', '1', true);
-                PERFORM rulec.run_timer(v_timer.rule, v_timer.entity_id, v_timer.fire_at);
+                -- A fire that fails (a settings override that is not of its param's type, say) is
+                -- dropped with a warning: it must not hold up the timers due after it.
+                BEGIN
+                    PERFORM rulec.run_timer(v_timer.rule, v_timer.entity_id, v_timer.fire_at);
+                EXCEPTION WHEN transaction_rollback THEN
+                    RAISE;
+                WHEN OTHERS THEN
+                    RAISE WARNING 'rulec: the timer of rule % for % `%` at % failed and was dropped: %',
+                        v_timer.rule, v_timer.entity, v_timer.entity_id, v_timer.fire_at, SQLERRM;
+                END;
                 PERFORM set_config('rulec.depth_offset', '', true);
                 v_fired := v_fired + 1;
             END LOOP;

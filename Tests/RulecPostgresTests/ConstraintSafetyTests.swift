@@ -17,6 +17,20 @@ import Testing
         rule note_on_delete
           when contact deleted
           then create note with contact_id: contact.id, workspace_id: contact.workspace_id, body: "deleted {contact.first_name}"
+
+        rule note_on_status
+          when contact.status changes
+          then create note with contact_id: contact.id, workspace_id: contact.workspace_id, body: "status is now {contact.status}"
+
+        rule timer_bad
+          param n: int = 1
+          when 1 hour after contact.created_at
+          if n > 0
+          then notify message: "bad {n}"
+
+        rule timer_good
+          when 2 hours after contact.created_at
+          then notify message: "good"
         """
 
     @Test func aDataActionBreakingAConstraintDoesNotFailTheUsersChange() throws {
@@ -43,9 +57,24 @@ import Testing
         #expect(try db.query("SELECT first_name, source FROM public.contacts") == [["Ana", "web"]])
         #expect(try db.query("SELECT rule, params ->> 'message' FROM rulec.jobs") == [["copy_last_name", "source of Ana is web"]])
 
+        // A value too long for the user's `varchar(10)`: no note, and the user's update is done.
+        try db.execute("ALTER TABLE public.notes ALTER COLUMN body TYPE varchar(10)")
+        try db.execute("UPDATE public.contacts SET status = 'customer' WHERE id = 'c1'")
+        #expect(try db.query("SELECT status FROM public.contacts") == [["customer"]])
+        #expect(try db.scalar("SELECT count(*)::text FROM public.notes") == "0")
+
         // A note of a deleted contact would break the foreign key: no note, and the delete is done.
         try db.execute("DELETE FROM public.contacts WHERE id = 'c1'")
         #expect(try db.scalar("SELECT count(*)::text FROM public.contacts") == "0")
         #expect(try db.scalar("SELECT count(*)::text FROM public.notes") == "0")
+
+        // A timer whose fire fails (an override that is not an int) is dropped with a warning; the
+        // timers due after it still fire, and the next tick is not held up by it.
+        try db.execute("INSERT INTO rulec.settings (workspace_id, rule, active, params) VALUES ('w1', 'timer_bad', true, '{\"n\": \"five\"}')")
+        try db.execute("INSERT INTO public.contacts (id, workspace_id, first_name, status, created_at) VALUES ('c2', 'w1', 'Bo', 'lead', '2030-01-01T00:00:00Z')")
+        #expect(try db.scalar("SELECT count(*)::text FROM rulec.timers") == "2")
+        _ = try db.query("SELECT rulec.tick('2030-01-01T03:00:00Z')")
+        #expect(try db.query("SELECT rule, params ->> 'message' FROM rulec.jobs WHERE entity_id = 'c2'") == [["timer_good", "good"]])
+        #expect(try db.scalar("SELECT count(*)::text FROM rulec.timers") == "0")
     }
 }
