@@ -25,6 +25,7 @@ public enum MigrationCompiler {
         }
         out += "\n" + timers.runTimerSQL()
         out += catalog(program) + "\n"
+        out += SettingsCheckCompiler.sql(program) + "\n"
         out += RowLevelSecurity.sql(schema: program.schema) + "\n"
         out += cron
         return out

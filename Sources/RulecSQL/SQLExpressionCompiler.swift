@@ -178,7 +178,9 @@ struct SQLExpressionCompiler {
         return " AND \(own) = \(tenant)"
     }
 
-    func sqlType(_ t: ExprType) -> String {
+    func sqlType(_ t: ExprType) -> String { Self.sqlType(t) }
+
+    static func sqlType(_ t: ExprType) -> String {
         switch t {
         case .text, .phone, .email, .uuid, .enumeration, .null: return "text"
         case .int: return "bigint"
@@ -213,16 +215,20 @@ struct SQLExpressionCompiler {
     func param(_ name: String) -> String {
         guard let p = params[name] else { return "NULL" }
         let setting = "rulec.setting(\(workspace), \(SQLQuoting.literal(ruleName)), \(SQLQuoting.literal(name)))"
-        let converted: String
-        switch p.type {
+        return "coalesce(\(Self.settingValue(setting, type: p.type)), \(literal(p.defaultValue, type: p.type)))"
+    }
+
+    /// A param override (`jsonb`) read as the param's SQL type; raises when it is not one, which
+    /// `rulec.check_settings` makes sure happens when the setting is written, not in a trigger.
+    static func settingValue(_ setting: String, type: ExprType) -> String {
+        switch type {
         case .list(let element):
-            converted = "(SELECT array_agg((x #>> '{}')::\(sqlType(element)) ORDER BY n) FROM jsonb_array_elements(\(setting)) WITH ORDINALITY j(x, n))"
+            return "(SELECT array_agg((x #>> '{}')::\(sqlType(element)) ORDER BY n) FROM jsonb_array_elements(\(setting)) WITH ORDINALITY j(x, n))"
         case .json:
-            converted = setting
+            return setting
         default:
-            converted = "(\(setting) #>> '{}')::\(sqlType(p.type))"
+            return "(\(setting) #>> '{}')::\(sqlType(type))"
         }
-        return "coalesce(\(converted), \(literal(p.defaultValue, type: p.type)))"
     }
 
     private func aggregate(_ a: TypedAggregate) -> String {

@@ -68,9 +68,22 @@ import Testing
         #expect(try db.scalar("SELECT count(*)::text FROM public.contacts") == "0")
         #expect(try db.scalar("SELECT count(*)::text FROM public.notes") == "0")
 
-        // A timer whose fire fails (an override that is not an int) is dropped with a warning; the
-        // timers due after it still fire, and the next tick is not held up by it.
+        // An override a rule could not read is refused when written, naming the rule and param.
+        for params in [#"{"n": "five"}"#, #"{"m": 1}"#, "[1]"] {
+            do {
+                try db.execute("INSERT INTO rulec.settings (workspace_id, rule, active, params) VALUES ('w1', 'timer_bad', true, '\(params)')")
+                Issue.record("accepted the override \(params)")
+            } catch {
+                #expect("\(error)".contains("rulec.settings:") && "\(error)".contains("timer_bad"), "\(error)")
+            }
+        }
+        try db.execute("INSERT INTO rulec.settings (workspace_id, rule, active, params) VALUES ('w1', 'timer_good', true, '{}'), ('w2', 'timer_bad', true, '{\"n\": \"7\"}')")
+
+        // A timer whose fire fails (an override written before the check, or before its param's
+        // type changed) is dropped with a warning; the timers due after it still fire.
+        try db.execute("ALTER TABLE rulec.settings DISABLE TRIGGER rulec_check_settings")
         try db.execute("INSERT INTO rulec.settings (workspace_id, rule, active, params) VALUES ('w1', 'timer_bad', true, '{\"n\": \"five\"}')")
+        try db.execute("ALTER TABLE rulec.settings ENABLE TRIGGER rulec_check_settings")
         try db.execute("INSERT INTO public.contacts (id, workspace_id, first_name, status, created_at) VALUES ('c2', 'w1', 'Bo', 'lead', '2030-01-01T00:00:00Z')")
         #expect(try db.scalar("SELECT count(*)::text FROM rulec.timers") == "2")
         _ = try db.query("SELECT rulec.tick('2030-01-01T03:00:00Z')")
