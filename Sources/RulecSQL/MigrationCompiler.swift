@@ -24,6 +24,7 @@ public enum MigrationCompiler {
             for op in DispatchCompiler.Op.allCases { out += dispatch.sql(op) }
         }
         out += "\n" + timers.runTimerSQL()
+        out += timers.rearmSQL() + "\n"
         out += catalog(program) + "\n"
         out += SettingsCheckCompiler.sql(program) + "\n"
         out += RowLevelSecurity.sql(schema: program.schema) + "\n"

@@ -67,6 +67,39 @@ struct TimerCompiler {
         """
     }
 
+    /// Brings the armed timers in line with this rule set, when a migration is applied: a timer
+    /// of a trigger that is no longer a timer (or of another entity now) is dropped, and the others
+    /// are re-computed from their rows, so a changed offset or field takes effect for rows armed
+    /// before (a time that has moved into the past is dropped, as a timer already past when armed
+    /// does not fire; a time left as it was is kept, due or not). Timers of rules that are gone are
+    /// dropped with the catalog.
+    func rearmSQL() -> String {
+        var out = "-- Armed timers re-computed for this rule set (TimerCompiler.rearmSQL).\n"
+        var kept: [String] = []
+        for entity in program.schema.entities {
+            let table = SQLQuoting.qualified(entity.dbSchema, entity.table)
+            let key = SQLQuoting.identifier(entity.key)
+            for s in specs(of: entity) {
+                let rule = SQLQuoting.literal(s.rule.name)
+                kept.append("(\(rule), \(s.trigger), \(SQLQuoting.literal(entity.name)))")
+                let fireAt = "rulec.add_time((x.\(SQLQuoting.identifier(s.field)))::timestamptz, \(SQLQuoting.literal("\(s.offset) microseconds"))::interval)"
+                let timer = "t.rule = \(rule) AND t.trigger_index = \(s.trigger)"
+                out += """
+                DELETE FROM rulec.timers t WHERE \(timer) AND NOT EXISTS (
+                    SELECT 1 FROM \(table) x WHERE (x.\(key))::text = t.entity_id AND \(fireAt) IS NOT DISTINCT FROM t.fire_at)
+                    AND coalesce((SELECT \(fireAt) FROM \(table) x WHERE (x.\(key))::text = t.entity_id), '-infinity') < rulec.now();
+                UPDATE rulec.timers t SET fire_at = n.fire_at
+                    FROM (SELECT (x.\(key))::text AS id, \(fireAt) AS fire_at FROM \(table) x) n
+                    WHERE \(timer) AND n.id = t.entity_id AND n.fire_at IS DISTINCT FROM t.fire_at;
+
+                """
+            }
+        }
+        let keep = kept.isEmpty ? "" : " WHERE (rule, trigger_index, entity) NOT IN (\(kept.joined(separator: ", ")))"
+        out += "DELETE FROM rulec.timers\(keep);\n"
+        return out
+    }
+
     /// `rulec.run_timer(rule, id, at)`: fires one timer on the row as it is now.
     func runTimerSQL() -> String {
         var cases: [String] = []

@@ -207,7 +207,7 @@ import RulecSemantics
         #expect(db.deploy(Self.v1).status == .ok)
         try db.client.execute("""
             INSERT INTO rulec.settings (workspace_id, rule, active, params) VALUES
-              ('w1', 'sms_new_customer', false, '{}'), ('w1', 'notify_churn', true, '{"x": 1}'), ('w2', 'note_status', true, '{}')
+              ('w1', 'sms_new_customer', false, '{}'), ('w1', 'notify_churn', false, '{}'), ('w2', 'note_status', true, '{}')
             """)
         let before = try db.rows("SELECT workspace_id, rule, active, params::text FROM rulec.settings ORDER BY 1, 2")
         let out = db.deploy(Self.v2)

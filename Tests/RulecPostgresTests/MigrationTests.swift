@@ -38,6 +38,35 @@ import Testing
         Set(try db.client.query("SELECT c.relname || '.' || t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal").compactMap { $0.first ?? nil })
     }
 
+    @Test("a changed timer rule re-computes the timers armed before; a timer no longer of the rule set is dropped")
+    func timersFollowTheNewRuleSet() throws {
+        func rules(_ trigger: String) -> String { "rule remind\n  when \(trigger)\n  then notify message: \"soon\"\n" }
+        let server = try testServer()
+        let db = try PostgresTestDatabase.create(server: server, program: try program(rules("2 hours before appointment.start_time")))
+        defer { db.drop() }
+        try db.client.execute("""
+            SET rulec.now = '2029-12-31T00:00:00Z';
+            INSERT INTO public.workspaces (id) VALUES ('w1');
+            INSERT INTO public.contacts (id, workspace_id, first_name, status) VALUES ('c1', 'w1', 'Ana', 'lead');
+            INSERT INTO public.appointments (id, workspace_id, contact_id, title, start_time, status)
+              VALUES ('a1', 'w1', 'c1', 'Visit', '2030-01-01T12:00:00Z', 'scheduled'), ('a2', 'w1', 'c1', 'Call', '2030-01-05T12:00:00Z', 'scheduled');
+            """)
+        func timers() throws -> [[String?]] {
+            try db.client.query("SELECT entity_id, to_char(fire_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM rulec.timers ORDER BY 1")
+        }
+        #expect(try timers() == [["a1", "2030-01-01 10:00"], ["a2", "2030-01-05 10:00"]])
+        func apply(_ text: String) throws {
+            try db.client.execute("BEGIN;\n" + MigrationCompiler.compile(try program(text)) + "\nCOMMIT;")
+        }
+        try apply(rules("30 minutes before appointment.start_time"))
+        #expect(try timers() == [["a1", "2030-01-01 11:30"], ["a2", "2030-01-05 11:30"]], "re-computed from the rows")
+        // Moved into the past for a1 (the clock is 2029-12-31): dropped, as a timer past when armed.
+        try apply(rules("3 days before appointment.start_time"))
+        #expect(try timers() == [["a2", "2030-01-02 12:00"]])
+        try apply(rules("appointment created"))
+        #expect(try timers().isEmpty, "the rule is no longer a timer")
+    }
+
     @Test("applying the migration twice changes nothing; a new rule set removes what is gone")
     func reapplyAndReplace() throws {
         let server = try testServer()
@@ -72,7 +101,7 @@ import Testing
         #expect(functions2.contains("rule_on_contact"))
         #expect(!functions2.contains { $0.hasPrefix("timers_") })
         let triggers2 = try triggers(db)
-        #expect(triggers2 == ["contacts.rulec_1_insert"], "\(triggers2)")
+        #expect(triggers2 == ["contacts.rulec_1_insert", "settings.rulec_check_settings"], "\(triggers2)")
 
         // And the replaced rule runs its new text.
         try db.client.execute("SET rulec.now = '2026-11-24T09:00:00Z'; INSERT INTO public.contacts (id, workspace_id, first_name, status) VALUES ('c1', 'w1', 'Ana', 'lead')")
