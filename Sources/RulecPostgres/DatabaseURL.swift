@@ -31,7 +31,13 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         let query = Dictionary((c.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
         user = c.user ?? query["user"] ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
         password = c.password ?? query["password"]
+        if let p = query["port"], Int(p) == nil {
+            throw Invalid(description: "the port `\(p)` in `\(text)` is not a number")
+        }
         port = c.port ?? Int(query["port"] ?? "") ?? 5432
+        guard (1...65535).contains(port) else {
+            throw Invalid(description: "the port \(port) in `\(text)` is out of range (1 to 65535)")
+        }
         var db = c.path
         if db.hasPrefix("/") { db.removeFirst() }
         database = db.isEmpty ? (query["dbname"] ?? user) : db
@@ -50,7 +56,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
     /// For messages: never prints the password.
     public var description: String {
-        let place = socketDirectory.map { "socket \($0)" } ?? "\(host ?? "localhost"):\(port)"
-        return "postgres://\(user)@\(place)/\(database)"
+        guard let socketDirectory else { return "postgres://\(user)@\(host ?? "localhost"):\(port)/\(database)" }
+        return "postgres://\(user)@localhost:\(port)/\(database)?host=\(socketDirectory)"
     }
 }

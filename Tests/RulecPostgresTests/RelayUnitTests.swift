@@ -41,6 +41,18 @@ import Testing
         #expect(throws: RelayDestination.Invalid.self) { try RelayDestination(parsing: "redis://localhost/zero") }
     }
 
+    @Test func databaseURLs() throws {
+        let tcp = try DatabaseURL(parsing: "postgres://u:secret@db.example:6543/crm")
+        #expect(tcp.host == "db.example" && tcp.port == 6543 && tcp.database == "crm" && tcp.password == "secret")
+        #expect(tcp.description == "postgres://u@db.example:6543/crm", "never the password")
+        let socket = try DatabaseURL(parsing: "postgres://u@localhost:5433/crm?host=/tmp/pg")
+        #expect(socket.socketPath == "/tmp/pg/.s.PGSQL.5433")
+        #expect(socket.description == "postgres://u@localhost:5433/crm?host=/tmp/pg", "as it could be written again")
+        for bad in ["postgres://u@localhost:99999/crm", "postgres://u@localhost:0/crm", "postgres://u@localhost/crm?port=x", "mysql://u@localhost/crm"] {
+            #expect(throws: DatabaseURL.Invalid.self, "\(bad)") { try DatabaseURL(parsing: bad) }
+        }
+    }
+
     @Test func durations() {
         #expect(RelayDuration.parse("7d") == .seconds(7 * 86400))
         #expect(RelayDuration.parse("30s") == .seconds(30))

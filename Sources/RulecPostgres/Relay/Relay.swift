@@ -183,6 +183,9 @@ public enum JobsMaintenance {
     public static func retryDead(database: DatabaseURL, logger: Logger) async throws -> Int {
         let outbox = try await Outbox.connect(database, logger: logger)
         do {
+            guard try await outbox.hasOutbox() else {
+                throw Relay.Failure(description: "\(database) has no rulec.jobs: deploy the rules first (rulec deploy, or the migration)")
+            }
             let n = try await outbox.retryDead()
             await outbox.close()
             return n
