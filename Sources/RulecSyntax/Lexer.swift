@@ -225,6 +225,10 @@ public struct Lexer {
                                         help: "close the interpolation with `}`, or write `{{` for a literal brace"))
                     return (i, false)
                 }
+            case 0:
+                diags.append(.error(.invalidEscape, "a NUL byte cannot be part of a text: PostgreSQL text cannot hold it",
+                                    at: range(i, i + 1), help: "remove it"))
+                i += 1
             default:
                 i += 1
             }

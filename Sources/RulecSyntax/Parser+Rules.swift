@@ -193,16 +193,31 @@ extension Parser {
         }
     }
 
-    /// Grammar: type = IDENT | "[" type "]" ;
+    /// Grammar: type = IDENT | "[" IDENT "]" ; (a list holds values of one type, never lists:
+    /// LANGUAGE.md §5 "lists of these"). Nested brackets are skipped in a loop, not recursion, so
+    /// no depth of them can exhaust the stack.
     func parseType() -> TypeRef {
         trace("type")
         if let open = accept(.lbracket) {
-            let inner = parseType()
+            if current.kind == .lbracket {
+                var depth = 1
+                while accept(.lbracket) != nil { depth += 1 }
+                if current.kind == .identifier { advance() }
+                while depth > 0, accept(.rbracket) != nil { depth -= 1 }
+                report(.error(.expectedToken, "a list of lists is not a type", at: range(open.range.start, previous.range.end),
+                              help: "a list holds values of one type: `[text]`, `[int]`, `[contact_status]`"))
+                return .named(Identifier("", range(open.range.start, previous.range.end)))
+            }
+            let inner = parseNamedType()
             if accept(.rbracket) == nil {
                 report(.error(.unclosedDelimiter, "unclosed `[` in type", at: open.range, help: "close it with `]`"))
             }
             return .list(inner, range(open.range.start, previous.range.end))
         }
+        return parseNamedType()
+    }
+
+    private func parseNamedType() -> TypeRef {
         let t = current
         if t.kind == .identifier {
             advance()
