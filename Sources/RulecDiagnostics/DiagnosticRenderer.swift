@@ -13,14 +13,22 @@ public struct DiagnosticRenderer: Sendable {
 
     public func render(_ diagnostics: [Diagnostic], sources: SourceManager) -> String {
         var out = ""
-        for d in diagnostics {
+        for d in diagnostics.prefix(Self.maxShown) {
             switch format {
             case .text: out += renderText(d, sources: sources)
             case .json: out += renderJSON(d, sources: sources) + "\n"
             }
         }
+        if diagnostics.count > Self.maxShown, format == .text {
+            out += "note: \(diagnostics.count - Self.maxShown) more diagnostics are not shown (the first \(Self.maxShown) are); fix these and run again\n\n"
+        }
         return out
     }
+
+    /// The most diagnostics printed in one run. Past a few hundred, more help nobody, and each
+    /// costs the length of its line to place (thousands of errors on one long line took minutes).
+    /// The summary line still counts them all, and the exit status does not change.
+    public static let maxShown = 500
 
     /// The human form:
     /// ```
