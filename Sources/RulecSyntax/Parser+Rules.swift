@@ -193,9 +193,9 @@ extension Parser {
         }
     }
 
-    /// Grammar: type = IDENT | "[" IDENT "]" ; (a list holds values of one type, never lists:
-    /// LANGUAGE.md §5 "lists of these"). Nested brackets are skipped in a loop, not recursion, so
-    /// no depth of them can exhaust the stack.
+    /// Grammar: type = IDENT | "[" IDENT "]" ;
+    /// A list holds values of one type, never lists (LANGUAGE.md §5, "lists of these"). Nested
+    /// brackets are skipped in a loop, not recursion, so no depth of them can exhaust the stack.
     func parseType() -> TypeRef {
         trace("type")
         if let open = accept(.lbracket) {
