@@ -96,37 +96,35 @@ import Testing
             #expect(service == all, "service_role sees \(table) \(service)")
         }
 
-        // rulec's functions run as their owner, past row level security: a user who could call one
-        // would write jobs into another workspace. Only the triggers call them.
-        for call in ["SELECT rulec.record_job('w2', 'greet', 0, 'send_sms', 'contact', 'c1', '{}'::jsonb, 'pending', now(), NULL, 'normal', '{}', 'sms')",
-                     "SELECT rulec.\"rule_greet\"(c, NULL, now(), true) FROM public.contacts c WHERE c.id = 'c1'"] {
+        /// Runs `sql` as user 1 in a transaction rolled back afterwards; it must be refused.
+        func refusedToMember(_ sql: String, _ what: String) throws {
             do {
-                _ = try db.client.query("BEGIN; SET LOCAL ROLE authenticated; SET request.jwt.claims = '{\"sub\": \"\(Self.user1)\"}'; \(call)")
-                Issue.record("an authenticated user could call: \(call)")
+                _ = try db.client.query("BEGIN; SET LOCAL ROLE authenticated; SET request.jwt.claims = '{\"sub\": \"\(Self.user1)\"}'; \(sql)")
+                Issue.record("an authenticated user could \(what): \(sql)")
             } catch {
                 #expect("\(error)".contains("permission denied"), "\(error)")
             }
             try db.client.execute("ROLLBACK; RESET ROLE; RESET request.jwt.claims")
         }
 
+        // rulec's functions run as their owner, past row level security: a user who could call one
+        // would write jobs into another workspace. Only the triggers call them.
+        for call in ["SELECT rulec.record_job('w2', 'greet', 0, 'send_sms', 'contact', 'c1', '{}'::jsonb, 'pending', now(), NULL, 'normal', '{}', 'sms')",
+                     "SELECT rulec.\"rule_greet\"(c, NULL, now(), true) FROM public.contacts c WHERE c.id = 'c1'"] {
+            try refusedToMember(call, "call")
+        }
+
         // Members only read the outbox and the rule state: a member who could write them could forge
         // jobs, fire another workspace's timers, or use up its once-per. Settings are theirs to change.
-        let writes = [
+        for write in [
             "INSERT INTO rulec.jobs (workspace_id, rule, action, entity, entity_id, params, status, run_at, priority, idempotency_key) VALUES ('w1', 'greet', 'webhook', 'contact', 'c1', '{}', 'pending', now(), 'high', 'forged')",
             "UPDATE rulec.jobs SET params = '{}' WHERE workspace_id = 'w1'",
             "DELETE FROM rulec.jobs WHERE workspace_id = 'w1'",
             "INSERT INTO rulec.timers (rule, trigger_index, entity, entity_id, workspace_id, fire_at) VALUES ('greet', 0, 'contact', 'c2', 'w1', now())",
             "INSERT INTO rulec.once_per (rule, subject, workspace_id, last_fire) VALUES ('greet', 'c2', 'w1', now())",
             "INSERT INTO rulec.rate_windows (rule, workspace_id, window_index, fires) VALUES ('greet', 'w1', 0, 99)",
-        ]
-        for write in writes {
-            do {
-                _ = try db.client.query("BEGIN; SET LOCAL ROLE authenticated; SET request.jwt.claims = '{\"sub\": \"\(Self.user1)\"}'; \(write)")
-                Issue.record("an authenticated user could write: \(write)")
-            } catch {
-                #expect("\(error)".contains("permission denied"), "\(error)")
-            }
-            try db.client.execute("ROLLBACK; RESET ROLE; RESET request.jwt.claims")
+        ] {
+            try refusedToMember(write, "write")
         }
         let own = try db.client.query("BEGIN; SET LOCAL ROLE authenticated; SET request.jwt.claims = '{\"sub\": \"\(Self.user1)\"}'; UPDATE rulec.settings SET active = false WHERE rule = 'greet' RETURNING workspace_id")
         try db.client.execute("ROLLBACK; RESET ROLE; RESET request.jwt.claims")
